@@ -1,0 +1,1 @@
+"""Alert lifecycle: routing, escalation, channels (Twilio SMS, console), outbox and acknowledgement."""

@@ -1,0 +1,1 @@
+"""Pure computation: summaries, the learned routine, detectors, explanations and replay."""

@@ -1,0 +1,1 @@
+"""The device edge: GPIO sensors, MQTT payload decoders and the simulated household."""

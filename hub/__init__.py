@@ -1,0 +1,1 @@
+"""The hub runtime: events, configuration, storage, MQTT, scheduling and the composition root."""

@@ -1,0 +1,297 @@
+"""Typed configuration, loaded once from one TOML file and passed to whoever needs it.
+
+Every section is a frozen dataclass. :func:`load_config` rejects unknown keys and wrongly typed
+values with a :class:`~hub.errors.ConfigError` naming the file, the key path (``mqtt.devices[2].room``)
+and what was expected. Secrets never live in the file: a setting ending in ``_env`` names the
+environment variable that holds the secret, read with :func:`secret`.
+
+``eldercare demo`` needs no file at all: :func:`demo_config` builds one in memory.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hub.errors import ConfigError
+
+
+# --------------------------------------------------------------------------- sections
+
+@dataclass(frozen=True)
+class HouseholdConfig:
+    """Who lives here. ``name`` is how alerts and the panel refer to the home."""
+
+    id: str = "home"
+    name: str = "Home"
+    timezone: str = "Europe/London"
+
+
+@dataclass(frozen=True)
+class StoreConfig:
+    """Where the hub keeps its SQLite file and how long raw events stay."""
+
+    path: str = "eldercare.sqlite"
+    retention_days: int = 90
+
+
+@dataclass(frozen=True)
+class DeviceConfig:
+    """One MQTT device mapped to a sensor, a kind and a room.
+
+    ``format`` is one of ``zigbee2mqtt``, ``tasmota``, ``shelly_gen1``, ``shelly_gen2``, ``native``.
+    ``topic`` is the device's base topic (``zigbee2mqtt/hall_pir``, ``tele/kettle``,
+    ``shellies/shellyplug-s-ABC``, ``shellyplus1pm-XYZ``, ``eldercare/home/sensor/bed``).
+    ``on_watts`` turns a power reading into appliance on/off events.
+    """
+
+    topic: str
+    format: str
+    sensor: str
+    kind: str = "motion"
+    room: str = ""
+    on_watts: float = 10.0
+
+
+@dataclass(frozen=True)
+class MqttConfig:
+    """The local broker the household's devices publish to."""
+
+    enabled: bool = False
+    host: str = "127.0.0.1"
+    port: int = 1883
+    client_id: str = "eldercare-hub"
+    username: str = ""
+    password_env: str = "ELDERCARE_MQTT_PASSWORD"
+    tls_ca: str = ""
+    keepalive: int = 60
+    devices: tuple[DeviceConfig, ...] = ()
+
+
+@dataclass(frozen=True)
+class GpioSensorConfig:
+    """One sensor wired to the Pi's GPIO header.
+
+    ``type`` is ``motion`` (PIR on ``pin``), ``contact`` (reed switch on ``pin`` to GND),
+    ``light`` (LDR + capacitor on ``pin``) or ``power`` (current clamp on MCP3008 ``channel``).
+    """
+
+    type: str
+    sensor: str
+    room: str = ""
+    pin: int = -1
+    channel: int = -1
+    threshold: float = 0.1
+    on_watts: float = 30.0
+    amps_per_volt: float = 30.0
+    mains_volts: float = 230.0
+    sample_every_s: float = 10.0
+
+
+@dataclass(frozen=True)
+class GpioConfig:
+    """The sensors wired to this hub's GPIO pins."""
+
+    enabled: bool = False
+    pin_factory: str = ""
+    sensors: tuple[GpioSensorConfig, ...] = ()
+
+
+@dataclass(frozen=True)
+class UplinkConfig:
+    """The office broker that receives alerts, hourly summaries and the heartbeat."""
+
+    enabled: bool = False
+    host: str = "127.0.0.1"
+    port: int = 1883
+    client_id: str = ""
+    username: str = ""
+    password_env: str = "ELDERCARE_UPLINK_PASSWORD"
+    tls_ca: str = ""
+    max_inflight: int = 1000
+
+
+@dataclass(frozen=True)
+class DetectionConfig:
+    """How the routine is learned and when deviations are raised."""
+
+    enabled: bool = True
+    model_dir: str = "models"
+    retrain_at: str = "03:15"
+    tick_seconds: int = 60
+
+
+@dataclass(frozen=True)
+class ContactConfig:
+    """One person on a household's alert ladder."""
+
+    name: str
+    phone: str
+    role: str = "social_worker"
+    #: on-duty windows like ``"mon-fri 08:00-18:00"``; empty means always on duty
+    on_duty: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class AlertsConfig:
+    """Who is told about alerts and how messages are sent."""
+
+    enabled: bool = True
+    twilio_account_sid: str = ""
+    twilio_token_env: str = "TWILIO_AUTH_TOKEN"
+    twilio_from: str = ""
+    api_base: str = "https://api.twilio.com"
+    status_callback_url: str = ""
+    quiet_hours: str = "22:00-08:00"
+    escalate_after_minutes: dict[str, int] = field(
+        default_factory=lambda: {"critical": 15, "high": 30, "medium": 120, "low": 720})
+    contacts: tuple[ContactConfig, ...] = ()
+
+
+@dataclass(frozen=True)
+class PanelConfig:
+    """The caseworkers' web panel."""
+
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = 8080
+    secret_key_env: str = "ELDERCARE_SECRET_KEY"
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole configuration; ``source`` is the file it came from (for messages)."""
+
+    household: HouseholdConfig = HouseholdConfig()
+    store: StoreConfig = StoreConfig()
+    mqtt: MqttConfig = MqttConfig()
+    gpio: GpioConfig = GpioConfig()
+    uplink: UplinkConfig = UplinkConfig()
+    detection: DetectionConfig = DetectionConfig()
+    alerts: AlertsConfig = AlertsConfig()
+    panel: PanelConfig = PanelConfig()
+    source: str = field(default="<built-in defaults>", metadata={"internal": True})
+
+
+# --------------------------------------------------------------------------- loading
+
+def load_config(path: str | os.PathLike[str]) -> Config:
+    """Read and check a TOML config file; raise :class:`ConfigError` naming what is wrong."""
+    path = Path(path)
+    try:
+        with path.open("rb") as f:
+            raw = tomllib.load(f)
+    except FileNotFoundError as err:
+        raise ConfigError(str(path), "", "file not found") from err
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(str(path), "", f"not valid TOML: {err}") from err
+    except OSError as err:
+        raise ConfigError(str(path), "", f"cannot read: {err.strerror}") from err
+    return config_from_dict(raw, source=str(path))
+
+
+def config_from_dict(raw: dict, source: str = "<dict>") -> Config:
+    """Build a :class:`Config` from parsed TOML, checking every key and value."""
+    cfg = _build(Config, raw, source, "")
+    cfg = dataclasses.replace(cfg, source=source)
+    _check(cfg)
+    return cfg
+
+
+def secret(env_name: str) -> str:
+    """The value of a secret's environment variable, or ``""`` when it is not set."""
+    return os.environ.get(env_name, "") if env_name else ""
+
+
+_VALID = {
+    "mqtt.devices[].format": {"zigbee2mqtt", "tasmota", "shelly_gen1", "shelly_gen2", "native"},
+    "gpio.sensors[].type": {"motion", "contact", "light", "power"},
+}
+
+
+def _check(cfg: Config) -> None:
+    """Checks that need more than a type: allowed words, positive numbers, unique names."""
+    for i, dev in enumerate(cfg.mqtt.devices):
+        if dev.format not in _VALID["mqtt.devices[].format"]:
+            raise ConfigError(cfg.source, f"mqtt.devices[{i}].format",
+                              f"got {dev.format!r}, expected one of {sorted(_VALID['mqtt.devices[].format'])}")
+    for i, s in enumerate(cfg.gpio.sensors):
+        key = f"gpio.sensors[{i}]"
+        if s.type not in _VALID["gpio.sensors[].type"]:
+            raise ConfigError(cfg.source, f"{key}.type",
+                              f"got {s.type!r}, expected one of {sorted(_VALID['gpio.sensors[].type'])}")
+        if s.type == "power" and not 0 <= s.channel <= 7:
+            raise ConfigError(cfg.source, f"{key}.channel", "a power sensor needs an MCP3008 channel 0-7")
+        if s.type != "power" and not 0 <= s.pin <= 27:
+            raise ConfigError(cfg.source, f"{key}.pin", "expected a BCM GPIO pin number 0-27")
+    if cfg.store.retention_days < 1:
+        raise ConfigError(cfg.source, "store.retention_days", "expected a whole number of days >= 1")
+    names = [d.sensor for d in cfg.mqtt.devices] + [s.sensor for s in cfg.gpio.sensors]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise ConfigError(cfg.source, "sensor", f"sensor names must be unique; repeated: {', '.join(dupes)}")
+
+
+def _type_name(tp) -> str:
+    return getattr(tp, "__name__", None) or str(tp).replace("typing.", "")
+
+
+def _build(cls, raw, source: str, path: str):
+    """Turn a TOML table into dataclass ``cls``, rejecting unknown keys with their path."""
+    if not isinstance(raw, dict):
+        raise ConfigError(source, path or "<top>", f"expected a table, got {type(raw).__name__}")
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls) if not f.metadata.get("internal")}
+    unknown = sorted(set(raw) - set(fields))
+    if unknown:
+        key = f"{path}.{unknown[0]}" if path else unknown[0]
+        raise ConfigError(source, key, f"unknown key; expected one of {', '.join(sorted(fields))}")
+    kwargs = {}
+    for name, value in raw.items():
+        key = f"{path}.{name}" if path else name
+        kwargs[name] = _coerce(hints[name], value, source, key)
+    missing = [n for n, f in fields.items()
+               if n not in kwargs and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
+    if missing:
+        key = f"{path}.{missing[0]}" if path else missing[0]
+        raise ConfigError(source, key, "required key is missing")
+    return cls(**kwargs)
+
+
+def _coerce(tp, value, source: str, key: str):
+    origin = typing.get_origin(tp)
+    if dataclasses.is_dataclass(tp):
+        return _build(tp, value, source, key)
+    if origin is tuple:
+        (item_tp, _ellipsis) = typing.get_args(tp)
+        if not isinstance(value, list):
+            raise ConfigError(source, key, f"expected a list, got {type(value).__name__}")
+        return tuple(_coerce(item_tp, v, source, f"{key}[{i}]") for i, v in enumerate(value))
+    if origin is dict:
+        key_tp, val_tp = typing.get_args(tp)
+        if not isinstance(value, dict):
+            raise ConfigError(source, key, f"expected a table, got {type(value).__name__}")
+        return {k: _coerce(val_tp, v, source, f"{key}.{k}") for k, v in value.items()}
+    if origin in (typing.Union, types.UnionType):
+        return value
+    if tp is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(source, key, f"expected a number, got {value!r}")
+        return float(value)
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(source, key, f"expected a whole number, got {value!r}")
+        return value
+    if tp is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(source, key, f"expected true or false, got {value!r}")
+        return value
+    if tp is str:
+        if not isinstance(value, str):
+            raise ConfigError(source, key, f"expected a string, got {value!r}")
+        return value
+    raise ConfigError(source, key, f"unsupported setting type {_type_name(tp)}")

@@ -1,0 +1,85 @@
+"""The canonical event CSV (``timestamp,sensor,kind,value,room``): read and write.
+
+This is the contract for ``eldercare import``, ``export`` and ``replay`` (see
+``shared/bench/README.md``). Reading is strict: a bad row raises :class:`ImportFormatError`
+naming the file and line, so nothing is half-imported by surprise.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import TextIO
+
+from hub.errors import ImportFormatError
+from hub.events import KINDS, Event
+
+HEADER = ["timestamp", "sensor", "kind", "value", "room"]
+_ON_WORDS = {"on": 1.0, "true": 1.0, "open": 1.0, "off": 0.0, "false": 0.0, "closed": 0.0}
+
+
+def read_events(path: str | Path, household: str = "") -> Iterator[Event]:
+    """Yield the events of an event CSV in file order, checking every row."""
+    path = Path(path)
+    try:
+        f = path.open(newline="", encoding="utf-8")
+    except OSError as err:
+        raise ImportFormatError(str(path), 0, f"cannot open: {err.strerror}") from err
+    with f:
+        yield from parse_events(f, str(path), household)
+
+
+def parse_events(f: TextIO, name: str, household: str = "") -> Iterator[Event]:
+    """Yield events from an open CSV text stream; ``name`` is used in error messages."""
+    reader = csv.reader(f)
+    header = next(reader, None)
+    if header is None:
+        return
+    header = [h.strip().lower() for h in header]
+    missing = [h for h in HEADER[:4] if h not in header]
+    if missing:
+        raise ImportFormatError(name, 1, f"header must be {','.join(HEADER)}; missing {', '.join(missing)}")
+    col = {h: header.index(h) for h in HEADER if h in header}
+    for row in reader:
+        line = reader.line_num
+        if not row or all(not c.strip() for c in row):
+            continue
+        if len(row) < len(header) - (1 if "room" in col else 0):
+            raise ImportFormatError(name, line, f"expected {len(header)} columns, got {len(row)}")
+        try:
+            when = dt.datetime.fromisoformat(row[col["timestamp"]].strip())
+        except ValueError as err:
+            raise ImportFormatError(name, line, f"timestamp {row[col['timestamp']]!r} is not ISO 8601") from err
+        if when.tzinfo is not None:
+            raise ImportFormatError(name, line, "timestamps are local wall-clock time without an offset")
+        kind = row[col["kind"]].strip()
+        if kind not in KINDS:
+            raise ImportFormatError(name, line, f"kind {kind!r} is not one of {', '.join(sorted(KINDS))}")
+        raw = row[col["value"]].strip()
+        try:
+            value = float(_ON_WORDS.get(raw.lower(), raw))
+        except ValueError as err:
+            raise ImportFormatError(name, line, f"value {raw!r} is not a number") from err
+        sensor = row[col["sensor"]].strip()
+        if not sensor:
+            raise ImportFormatError(name, line, "sensor is empty")
+        room = row[col["room"]].strip() if "room" in col and col["room"] < len(row) else ""
+        yield Event(when, sensor, kind, value, room, household)
+
+
+def write_events(path: str | Path, events: Iterable[Event]) -> int:
+    """Write events as a canonical CSV; return how many rows were written."""
+    with Path(path).open("w", newline="", encoding="utf-8") as f:
+        return dump_events(f, events)
+
+
+def dump_events(f: TextIO, events: Iterable[Event]) -> int:
+    """Write the header and one row per event to an open text stream."""
+    writer = csv.writer(f, lineterminator="\n")
+    writer.writerow(HEADER)
+    n = 0
+    for e in events:
+        writer.writerow(e.csv_row())
+        n += 1
+    return n

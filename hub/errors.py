@@ -1,0 +1,58 @@
+"""One exception tree for the whole product.
+
+Every error we raise derives from :class:`EldercareError`; where it makes sense a member also
+inherits the matching builtin (as gpiozero does), so callers can catch either. Library errors
+are wrapped at the edge with ``raise ... from err`` so the cause is never lost.
+"""
+from __future__ import annotations
+
+
+class EldercareError(Exception):
+    """Base of every error raised by eldercare."""
+
+
+class ConfigError(EldercareError, ValueError):
+    """The configuration file is missing, unreadable or has a bad key or value.
+
+    The message always names the file, the key path and what was expected.
+    """
+
+    def __init__(self, path: str, key: str, problem: str) -> None:
+        self.path = path
+        self.key = key
+        self.problem = problem
+        where = f"{path}: {key}" if key else path
+        super().__init__(f"{where}: {problem}")
+
+
+class StoreError(EldercareError, RuntimeError):
+    """The SQLite store could not be opened, migrated or written."""
+
+
+class DecodeError(EldercareError, ValueError):
+    """A device payload could not be turned into events (the reason is in the message)."""
+
+
+class ImportFormatError(EldercareError, ValueError):
+    """A row of an event CSV is malformed; the message names the file and line."""
+
+    def __init__(self, path: str, line: int, problem: str) -> None:
+        self.path = path
+        self.line = line
+        super().__init__(f"{path}, line {line}: {problem}")
+
+
+class HardwareError(EldercareError, RuntimeError):
+    """A GPIO sensor could not be set up or read."""
+
+
+class NotificationError(EldercareError, RuntimeError):
+    """Sending a notification failed. ``permanent`` says whether retrying can help."""
+
+    def __init__(self, message: str, *, permanent: bool) -> None:
+        self.permanent = permanent
+        super().__init__(message)
+
+
+class ModelError(EldercareError, RuntimeError):
+    """A learned routine could not be trained, saved or loaded."""

@@ -1,0 +1,75 @@
+"""The one ``Event`` type shared by every source, store, detector and exporter.
+
+An event is one reading from one sensor in one home: a motion sensor firing, a door opening, an
+appliance switching on, a power or light level. Binary sensors use value 1 (on: motion seen, door
+open, appliance on) and 0 (off); ``power`` is watts, ``light`` is lux (or 1/0 for light on/off),
+``battery`` is percent, ``availability`` is 1 online / 0 offline.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+
+#: Kinds that describe what the resident does (the canonical CSV's kinds).
+ACTIVITY_KINDS = frozenset({"motion", "door", "contact", "pressure", "flush", "appliance", "light", "power"})
+#: Kinds that describe the equipment, not the person.
+TECHNICAL_KINDS = frozenset({"battery", "availability"})
+KINDS = ACTIVITY_KINDS | TECHNICAL_KINDS
+
+
+def format_value(value: float) -> str:
+    """Write a value as the canonical CSV does: ``1`` not ``1.0``, ``41.25`` as is."""
+    if value == int(value) and abs(value) < 1e15:
+        return str(int(value))
+    return repr(float(value))
+
+
+def format_time(when: dt.datetime) -> str:
+    """ISO 8601 local time, seconds precision unless the reading had sub-second precision."""
+    return when.isoformat(timespec="microseconds" if when.microsecond else "seconds")
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One sensor reading in one home.
+
+    ``source_id`` identifies where the reading came from (an MQTT delivery, a CSV row, a GPIO
+    edge) so that storing the same reading twice is a no-op. When a source has nothing better, the
+    natural key (time, sensor, kind, value) is used.
+    """
+
+    time: dt.datetime
+    sensor: str
+    kind: str
+    value: float
+    room: str = ""
+    household: str = ""
+    source_id: str = field(default="", compare=False)
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown event kind {self.kind!r}; expected one of {sorted(KINDS)}")
+        if not self.sensor:
+            raise ValueError("an event needs a sensor name")
+        if not self.source_id:
+            object.__setattr__(self, "source_id", self.natural_key())
+
+    @property
+    def on(self) -> bool:
+        """True when the sensor reports activity (motion, open, appliance on, any power)."""
+        return self.value > 0
+
+    @property
+    def is_activity(self) -> bool:
+        """True for readings about the resident, False for battery and availability."""
+        return self.kind in ACTIVITY_KINDS
+
+    def natural_key(self) -> str:
+        """A stable id from the reading itself: the same reading always gets the same id."""
+        raw = f"{self.household}|{format_time(self.time)}|{self.sensor}|{self.kind}|{format_value(self.value)}"
+        return "n:" + hashlib.blake2b(raw.encode(), digest_size=12).hexdigest()
+
+    def csv_row(self) -> list[str]:
+        """The canonical CSV row: timestamp, sensor, kind, value, room."""
+        return [format_time(self.time), self.sensor, self.kind, format_value(self.value), self.room]

@@ -1,0 +1,224 @@
+"""The hub's SQLite store: raw events, quarantined payloads, hourly summaries, and each
+component's own tables.
+
+One file per process, WAL mode. The schema is versioned per component with forward-only
+migrations: a component (``core``, ``alerts``, ``panel``, ...) owns an ordered list of SQL scripts
+and :meth:`Store.migrate` applies the ones this file has not seen yet, so packages can add tables
+without a shared version counter.
+
+All access goes through one connection guarded by a lock: MQTT callbacks, GPIO threads, the
+scheduler and the panel may call in from different threads.
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+
+from hub.errors import StoreError
+from hub.events import Event, format_time
+
+log = logging.getLogger(__name__)
+
+CORE_MIGRATIONS: tuple[str, ...] = (
+    # 1: raw events, idempotent by source id
+    """
+    CREATE TABLE events (
+        id INTEGER PRIMARY KEY,
+        ts TEXT NOT NULL,
+        household TEXT NOT NULL,
+        sensor TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        value REAL NOT NULL,
+        room TEXT NOT NULL DEFAULT '',
+        source_id TEXT NOT NULL UNIQUE
+    );
+    CREATE INDEX events_household_ts ON events(household, ts);
+    CREATE INDEX events_sensor_ts ON events(sensor, ts);
+    CREATE TABLE quarantine (
+        id INTEGER PRIMARY KEY,
+        received TEXT NOT NULL,
+        topic TEXT NOT NULL,
+        payload BLOB NOT NULL,
+        reason TEXT NOT NULL
+    );
+    CREATE TABLE summaries (
+        household TEXT NOT NULL,
+        hour TEXT NOT NULL,
+        room TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        events INTEGER NOT NULL,
+        active_minutes INTEGER NOT NULL,
+        energy_wh REAL NOT NULL DEFAULT 0,
+        light_on_minutes INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (household, hour, room, kind)
+    );
+    CREATE TABLE daily_summaries (
+        household TEXT NOT NULL,
+        day TEXT NOT NULL,
+        wake_time TEXT,
+        bed_time TEXT,
+        active_minutes INTEGER NOT NULL,
+        night_active_minutes INTEGER NOT NULL,
+        events INTEGER NOT NULL,
+        PRIMARY KEY (household, day)
+    );
+    """,
+)
+
+
+class Store:
+    """A SQLite database file holding this process's data.
+
+    >>> store = Store(":memory:")
+    >>> store.add_events([Event(dt.datetime(2024, 1, 1, 7), "hall_pir", "motion", 1)])
+    1
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("PRAGMA synchronous=NORMAL")
+            self._conn.execute("PRAGMA foreign_keys=ON")
+        except sqlite3.Error as err:
+            raise StoreError(f"cannot open store {self.path}: {err}") from err
+        self._conn.row_factory = sqlite3.Row
+        self._lock = threading.RLock()
+        self.migrate("core", CORE_MIGRATIONS)
+
+    # ------------------------------------------------------------------ plumbing
+
+    def close(self) -> None:
+        """Close the database file."""
+        with self._lock:
+            self._conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """Run statements atomically: committed on success, rolled back on any error."""
+        with self._lock:
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+                yield self._conn
+                self._conn.execute("COMMIT")
+            except BaseException:
+                if self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
+                raise
+
+    def query(self, sql: str, params: Sequence | dict = ()) -> list[sqlite3.Row]:
+        """Run a read-only statement and return all rows."""
+        with self._lock:
+            try:
+                return self._conn.execute(sql, params).fetchall()
+            except sqlite3.Error as err:
+                raise StoreError(f"query failed: {err}") from err
+
+    def migrate(self, component: str, migrations: Sequence[str]) -> int:
+        """Apply ``component``'s migrations this file has not seen yet; return its version."""
+        with self._lock:
+            self._conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_versions (component TEXT PRIMARY KEY, version INTEGER NOT NULL)")
+            row = self._conn.execute("SELECT version FROM schema_versions WHERE component=?", (component,)).fetchone()
+            current = row[0] if row else 0
+            if current > len(migrations):
+                raise StoreError(f"{self.path}: {component} schema version {current} is newer than this "
+                                 f"program knows ({len(migrations)}); upgrade eldercare")
+            for version in range(current + 1, len(migrations) + 1):
+                try:
+                    self._conn.execute("BEGIN IMMEDIATE")
+                    for statement in _statements(migrations[version - 1]):
+                        self._conn.execute(statement)
+                    self._conn.execute("INSERT OR REPLACE INTO schema_versions VALUES (?, ?)", (component, version))
+                    self._conn.execute("COMMIT")
+                except sqlite3.Error as err:
+                    self._conn.execute("ROLLBACK")
+                    raise StoreError(f"{self.path}: migration {component} v{version} failed: {err}") from err
+                log.info("migrated %s schema to v%d", component, version)
+            return len(migrations)
+
+    # ------------------------------------------------------------------ events
+
+    def add_events(self, events: Iterable[Event], conn: sqlite3.Connection | None = None) -> int:
+        """Store events in one transaction; return how many were new (repeats are ignored).
+
+        Pass ``conn`` to take part in a transaction the caller already holds.
+        """
+        rows = [(format_time(e.time), e.household, e.sensor, e.kind, e.value, e.room, e.source_id) for e in events]
+        sql = ("INSERT OR IGNORE INTO events (ts, household, sensor, kind, value, room, source_id) "
+               "VALUES (?, ?, ?, ?, ?, ?, ?)")
+        if conn is not None:
+            before = conn.total_changes
+            conn.executemany(sql, rows)
+            return conn.total_changes - before
+        try:
+            with self.transaction() as c:
+                before = c.total_changes
+                c.executemany(sql, rows)
+                return c.total_changes - before
+        except sqlite3.Error as err:
+            raise StoreError(f"cannot store {len(rows)} events: {err}") from err
+
+    def events(self, since: dt.datetime | None = None, until: dt.datetime | None = None,
+               household: str | None = None) -> list[Event]:
+        """Events in time order with ``since <= time < until`` (either bound optional)."""
+        clauses, params = [], []
+        if since is not None:
+            clauses.append("ts >= ?")
+            params.append(format_time(since))
+        if until is not None:
+            clauses.append("ts < ?")
+            params.append(format_time(until))
+        if household is not None:
+            clauses.append("household = ?")
+            params.append(household)
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        rows = self.query(f"SELECT ts, household, sensor, kind, value, room, source_id FROM events {where} "
+                          "ORDER BY ts, id", params)
+        return [Event(dt.datetime.fromisoformat(r[0]), r[2], r[3], r[4], r[5], r[1], r[6]) for r in rows]
+
+    def count_events(self) -> int:
+        """How many events the store holds."""
+        return self.query("SELECT count(*) FROM events")[0][0]
+
+    def delete_events_before(self, cutoff: dt.datetime) -> int:
+        """Retention: drop raw events older than ``cutoff``; summaries and alerts stay."""
+        with self.transaction() as c:
+            return c.execute("DELETE FROM events WHERE ts < ?", (format_time(cutoff),)).rowcount
+
+    # ------------------------------------------------------------------ quarantine
+
+    def quarantine(self, topic: str, payload: bytes, reason: str, received: dt.datetime,
+                   conn: sqlite3.Connection | None = None) -> None:
+        """Keep a payload that could not be decoded, with the reason, for inspection."""
+        sql = "INSERT INTO quarantine (received, topic, payload, reason) VALUES (?, ?, ?, ?)"
+        params = (format_time(received), topic, bytes(payload), reason)
+        if conn is not None:
+            conn.execute(sql, params)
+            return
+        with self.transaction() as c:
+            c.execute(sql, params)
+
+    def quarantined(self, limit: int = 100) -> list[sqlite3.Row]:
+        """The most recently quarantined payloads, newest first."""
+        return self.query("SELECT received, topic, payload, reason FROM quarantine ORDER BY id DESC LIMIT ?",
+                          (limit,))
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration script into statements (our scripts hold no ';' inside literals)."""
+    return [s.strip() for s in script.split(";") if s.strip()]

@@ -1,0 +1,1 @@
+"""The caseworkers' Flask panel, the Twilio webhooks and a small JSON API."""
