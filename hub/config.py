@@ -160,6 +160,8 @@ class PanelConfig:
     host: str = "127.0.0.1"
     port: int = 8080
     secret_key_env: str = "ELDERCARE_SECRET_KEY"
+    #: mark session cookies Secure: set when the panel is reached over HTTPS (e.g. behind a TLS proxy)
+    secure_cookies: bool = False
 
 
 @dataclass(frozen=True)

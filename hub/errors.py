@@ -56,3 +56,39 @@ class NotificationError(EldercareError, RuntimeError):
 
 class ModelError(EldercareError, RuntimeError):
     """A learned routine could not be trained, saved or loaded."""
+
+
+class NotFoundError(EldercareError, LookupError):
+    """A record asked for by id (an alert, a household) does not exist."""
+
+
+class AlertStateError(EldercareError, ValueError):
+    """An alert cannot make the asked change (unknown outcome or channel, already resolved)."""
+
+
+class DeliveryError(NotificationError):
+    """A message provider refused or failed a send.
+
+    ``status`` is the HTTP status (0 when the provider was unreachable), ``code`` the provider's
+    error code. ``maybe_sent`` is true when the provider may have accepted the message anyway
+    (a 5xx on create, a timeout after the request went out), so a retry risks a duplicate.
+    """
+
+    def __init__(self, message: str, *, permanent: bool, status: int = 0, code: int | None = None,
+                 maybe_sent: bool = False) -> None:
+        super().__init__(message, permanent=permanent)
+        self.status = status
+        self.code = code
+        self.maybe_sent = maybe_sent
+
+
+class PanelError(EldercareError, ValueError):
+    """A panel request or account change is not allowed or not valid (the message says why)."""
+
+
+class LoginThrottled(PanelError):
+    """Too many failed log-ins for this username from this address; ``retry_after`` is in seconds."""
+
+    def __init__(self, retry_after: int) -> None:
+        self.retry_after = retry_after
+        super().__init__(f"too many failed log-ins; try again in {max(1, round(retry_after / 60))} min")

@@ -1,0 +1,277 @@
+"""Routing: who is told about an alert, when, and who next if nobody takes it.
+
+Each household has a ladder (social worker, backup, supervisor) with on-duty windows. A new alert
+goes to the first person on duty. A *technical* alert (low battery, sensor offline) raised in quiet
+hours waits until they end; an alert about the resident never waits. If nobody acknowledges within
+``escalate_after_minutes[severity]``, the next person on duty is told and the one before learns
+it was passed on. A message that fails for good or comes back undelivered escalates at once.
+
+Each alert's routing state is one row of ``alert_routes``; :meth:`Router.check_escalations` is a
+plain function of ``now`` run on every tick. Decisions come from an ordered table of rules, each
+returning a :class:`Decision` or ``None``, and a table of handlers acts on them.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from alerts import messages
+from alerts.book import AlertBook, AlertRecord
+from alerts.directory import Contact, Directory
+from alerts.outbox import Outbox
+from alerts.rota import QuietHours, on_duty
+from hub.errors import NotFoundError
+from hub.events import format_time
+from hub.store import Store
+from hub.clock import Clock
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE alert_routes (
+        alert_id INTEGER PRIMARY KEY,
+        household TEXT NOT NULL,
+        status TEXT NOT NULL,
+        position INTEGER NOT NULL DEFAULT 0,
+        contact_name TEXT NOT NULL DEFAULT '',
+        contact_phone TEXT NOT NULL DEFAULT '',
+        notified_at TEXT,
+        due_at TEXT,
+        reason TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX alert_routes_due ON alert_routes(status, due_at)
+    """,
+)
+
+#: route statuses: held (technical, quiet hours), waiting (told someone, awaiting an answer),
+#: done (taken or resolved), exhausted (nobody left on the ladder; the alert stays open on the panel)
+ACTIVE = ("held", "waiting")
+DEFAULT_ESCALATE_MINUTES = 30
+
+
+@dataclass(frozen=True)
+class Route:
+    """Where an alert is on its household's ladder."""
+
+    alert_id: int
+    household: str
+    status: str
+    position: int
+    contact_name: str
+    contact_phone: str
+    notified_at: dt.datetime | None
+    due_at: dt.datetime | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What to do with an alert now: ``hold``, ``notify``, ``escalate``, ``postpone`` or ``close``."""
+
+    kind: str
+    until: dt.datetime | None = None
+    why: str = ""
+
+
+Rule = Callable[["Router", AlertRecord, Route | None, dt.datetime], Decision | None]
+
+
+# ---------------------------------------------------------------------- rules, in order
+
+def _close_when_taken(router: Router, record: AlertRecord, route: Route | None, now: dt.datetime):
+    if record.state != "open":
+        return Decision("close", why=f"{record.state} by {record.acknowledged_by or record.resolved_by}")
+    return None
+
+
+def _quiet_for_technical(router: Router, record: AlertRecord, route: Route | None, now: dt.datetime):
+    quiet = router.quiet_hours
+    if record.alert.technical and quiet is not None and quiet.contains(now):
+        until = quiet.ends_after(now)
+        return Decision("hold" if route is None or route.status == "held" else "postpone", until=until,
+                        why=f"technical alert in quiet hours; waits until {until:%H:%M}")
+    return None
+
+
+def _first_notice(router: Router, record: AlertRecord, route: Route | None, now: dt.datetime):
+    if route is None or route.status == "held":
+        return Decision("notify")
+    return None
+
+
+def _escalate_when_due(router: Router, record: AlertRecord, route: Route | None, now: dt.datetime):
+    if route is not None and route.status == "waiting" and route.due_at is not None and route.due_at <= now:
+        return Decision("escalate", why=route.reason or "not acknowledged in time")
+    return None
+
+
+RULES: tuple[Rule, ...] = (_close_when_taken, _quiet_for_technical, _first_notice, _escalate_when_due)
+
+
+class Router:
+    """Tell the right person about each alert and escalate along the ladder.
+
+    Needs the book (to read alerts and record steps), the directory (ladders), the outbox (to queue
+    SMS) and the clock. ``escalate_after`` maps severity to minutes (``AlertsConfig.escalate_after_minutes``).
+    """
+
+    def __init__(self, store: Store, book: AlertBook, directory: Directory, outbox: Outbox, clock: Clock, *,
+                 quiet_hours: QuietHours | None = None, escalate_after: Mapping[str, int] | None = None) -> None:
+        self._store = store
+        self._book = book
+        self._directory = directory
+        self._outbox = outbox
+        self._clock = clock
+        self.quiet_hours = quiet_hours
+        self._escalate_after = dict(escalate_after or {})
+        self._handlers: dict[str, Callable[[AlertRecord, Route | None, Decision, dt.datetime], None]] = {
+            "hold": self._hold, "postpone": self._postpone, "notify": self._notify,
+            "escalate": self._escalate, "close": self._close,
+        }
+        store.migrate("routing", MIGRATIONS)
+
+    # ------------------------------------------------------------------ entry points
+
+    def route(self, record: AlertRecord, now: dt.datetime | None = None) -> None:
+        """Decide who hears about a newly raised alert, and queue the SMS."""
+        self._decide(record, None, now or self._clock.now())
+
+    def check_escalations(self, now: dt.datetime | None = None) -> int:
+        """Release held alerts and escalate unanswered ones that are due at ``now``; return how many acted on."""
+        now = now or self._clock.now()
+        rows = self._store.query(
+            "SELECT * FROM alert_routes WHERE status IN ('held', 'waiting') AND due_at <= ? ORDER BY due_at, alert_id",
+            (format_time(now),))
+        for row in rows:
+            self._decide(self._book.get(row["alert_id"]), _route(row), now)
+        return len(rows)
+
+    def escalate_now(self, alert_id: int, why: str, now: dt.datetime | None = None) -> None:
+        """Pass the alert to the next person at once (the SMS to the current one failed)."""
+        now = now or self._clock.now()
+        route = self.route_of(alert_id)
+        if route is None or route.status != "waiting":
+            return
+        with self._store.transaction() as conn:
+            conn.execute("UPDATE alert_routes SET due_at=?, reason=? WHERE alert_id=?",
+                         (format_time(now), why, alert_id))
+        self._decide(self._book.get(alert_id), self.route_of(alert_id), now)
+
+    def taken(self, record: AlertRecord) -> None:
+        """The alert was acknowledged or resolved: stop escalating and drop unsent notices."""
+        with self._store.transaction() as conn:
+            conn.execute("UPDATE alert_routes SET status='done', due_at=NULL WHERE alert_id=? AND status IN "
+                         "('held', 'waiting')", (record.id,))
+        cancelled = self._outbox.cancel(record.id)
+        if cancelled:
+            log.info("alert #%d taken; %d unsent SMS about it cancelled", record.id, cancelled)
+
+    def route_of(self, alert_id: int) -> Route | None:
+        """The alert's routing state, or ``None`` if it was never routed."""
+        rows = self._store.query("SELECT * FROM alert_routes WHERE alert_id=?", (alert_id,))
+        return _route(rows[0]) if rows else None
+
+    # ------------------------------------------------------------------ deciding
+
+    def _decide(self, record: AlertRecord, route: Route | None, now: dt.datetime) -> None:
+        for rule in RULES:
+            decision = rule(self, record, route, now)
+            if decision is not None:
+                self._handlers[decision.kind](record, route, decision, now)
+                return
+
+    def _hold(self, record: AlertRecord, route: Route | None, decision: Decision, now: dt.datetime) -> None:
+        self._save(record, "held", due_at=decision.until)
+        if route is None:
+            self._book.add_step(record.id, "held", "router", decision.why)
+
+    def _postpone(self, record: AlertRecord, route: Route | None, decision: Decision, now: dt.datetime) -> None:
+        with self._store.transaction() as conn:
+            conn.execute("UPDATE alert_routes SET due_at=? WHERE alert_id=?", (format_time(decision.until), record.id))
+
+    def _close(self, record: AlertRecord, route: Route | None, decision: Decision, now: dt.datetime) -> None:
+        if route is None:
+            self._save(record, "done")
+        else:
+            self.taken(record)
+
+    def _notify(self, record: AlertRecord, route: Route | None, decision: Decision, now: dt.datetime) -> None:
+        contact = self._next_contact(record.household, 0, now)
+        if contact is None:
+            self._save(record, "exhausted")
+            self._book.add_step(record.id, "no_contacts", "router",
+                                f"household {record.household!r} has nobody on its ladder")
+            log.error("alert #%d: household %s has no contacts; only the panel shows it", record.id, record.household)
+            return
+        body = messages.alert_text(record, self._household_name(record.household), now)
+        self._tell(record, contact, body, now, purpose="alert")
+
+    def _escalate(self, record: AlertRecord, route: Route | None, decision: Decision, now: dt.datetime) -> None:
+        assert route is not None
+        contact = self._next_contact(record.household, route.position, now)
+        if contact is None:
+            self._save(record, "exhausted", position=route.position, contact=None)
+            self._book.add_step(record.id, "escalation_exhausted", "router",
+                                f"{decision.why}; nobody left on the ladder after {route.contact_name}")
+            log.error("alert #%d: nobody left on the ladder after %s", record.id, route.contact_name)
+            return
+        why = decision.why if decision.why != "not acknowledged in time" else (
+            f"{route.contact_name} did not answer in {self._minutes(record)} min")
+        name = self._household_name(record.household)
+        self._book.add_step(record.id, "escalated", "router", f"from {route.contact_name} to {contact.name}: {why}")
+        if not route.reason:  # the one before only hears when their SMS worked but nobody answered
+            self._outbox.enqueue(route.contact_phone, messages.escalated_notice(record, name, contact.name, why),
+                                 alert_id=record.id, household=record.household, recipient=route.contact_name,
+                                 purpose="escalated_notice")
+        self._tell(record, contact, messages.alert_text(record, name, now, escalation=why), now, purpose="alert")
+
+    # ------------------------------------------------------------------ helpers
+
+    def _tell(self, record: AlertRecord, contact: Contact, body: str, now: dt.datetime, purpose: str) -> None:
+        message_id = self._outbox.enqueue(contact.phone, body, alert_id=record.id, household=record.household,
+                                          recipient=contact.name, purpose=purpose)
+        due = now + dt.timedelta(minutes=self._minutes(record))
+        self._save(record, "waiting", position=contact.position, contact=contact, notified_at=now, due_at=due)
+        self._book.add_step(record.id, "notified", contact.name,
+                            f"SMS #{message_id} to {contact.phone} ({contact.role}); escalates at {due:%H:%M}")
+
+    def _save(self, record: AlertRecord, status: str, *, position: int = 0, contact: Contact | None = None,
+              notified_at: dt.datetime | None = None, due_at: dt.datetime | None = None) -> None:
+        with self._store.transaction() as conn:
+            conn.execute(
+                "INSERT INTO alert_routes (alert_id, household, status, position, contact_name, contact_phone, "
+                "notified_at, due_at, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, '') ON CONFLICT(alert_id) DO UPDATE SET "
+                "status=excluded.status, position=CASE WHEN excluded.position > 0 THEN excluded.position "
+                "ELSE position END, contact_name=CASE WHEN excluded.contact_name != '' THEN excluded.contact_name "
+                "ELSE contact_name END, contact_phone=CASE WHEN excluded.contact_phone != '' THEN "
+                "excluded.contact_phone ELSE contact_phone END, notified_at=COALESCE(excluded.notified_at, "
+                "notified_at), due_at=excluded.due_at, reason=''",
+                (record.id, record.household, status, position, contact.name if contact else "",
+                 contact.phone if contact else "", format_time(notified_at) if notified_at else None,
+                 format_time(due_at) if due_at else None))
+
+    def _next_contact(self, household: str, after: int, now: dt.datetime) -> Contact | None:
+        """The next person after ``after`` who is on duty; if none is, the next one at all (never nobody)."""
+        later = [c for c in self._directory.contacts(household) if c.position > after]
+        return next((c for c in later if on_duty(c.on_duty, now)), later[0] if later else None)
+
+    def _minutes(self, record: AlertRecord) -> int:
+        return int(self._escalate_after.get(record.alert.severity, DEFAULT_ESCALATE_MINUTES))
+
+    def _household_name(self, household: str) -> str:
+        try:
+            return self._directory.household(household).name
+        except NotFoundError:
+            return household
+
+
+def _time(text: str | None) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(text) if text else None
+
+
+def _route(row) -> Route:
+    return Route(row["alert_id"], row["household"], row["status"], row["position"], row["contact_name"],
+                 row["contact_phone"], _time(row["notified_at"]), _time(row["due_at"]), row["reason"])

@@ -1,0 +1,53 @@
+"""``appliance_on``: an appliance on far longer than it usually stays on.
+
+The limit is ``factor`` times this appliance's usual long use (its 75th percentile on-time),
+never below ``floor_min`` nor above ``ceiling_min``; an appliance with no history gets
+``prior_min``. With nobody moving for ``still_min`` the limit is halved (but not below the floor):
+a cooker left on by someone who has stopped moving is the dangerous case.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from analytics.detectors import Context, Finding
+from analytics.explain import clock, duration, sms_text, who
+from analytics.routine import Routine
+
+
+class ApplianceOn:
+    """An appliance switched on and not switched off for far longer than usual."""
+
+    def __init__(self, routine: Routine, *, factor: float = 4.0, floor_min: float = 45.0,
+                 ceiling_min: float = 5 * 60, prior_min: float = 120.0, still_min: float = 30.0) -> None:
+        self.limits: dict[str, float] = {}
+        self.usual: dict[str, float] = {}
+        for sensor, mins in routine.appliance_minutes.items():
+            if len(mins) >= 3:
+                usual = float(np.quantile(mins, 0.75))
+                self.usual[sensor] = usual
+                self.limits[sensor] = float(np.clip(usual * factor, floor_min, ceiling_min))
+        self.prior, self.floor, self.still = prior_min, floor_min, still_min
+
+    def check(self, ctx: Context) -> list[Finding]:
+        """One finding per appliance that is past its limit."""
+        s, now = ctx.state, ctx.now
+        found = []
+        for sensor, since in s.appliances_on.items():
+            on_min = (now - since).total_seconds() / 60
+            limit = self.limits.get(sensor, self.prior)
+            other = s.last_activation if s.last_activation_sensor != sensor else since
+            still = other is not None and (now - other).total_seconds() / 60 >= self.still
+            if still:
+                limit = max(self.floor, limit / 2)
+            if on_min < limit:
+                continue
+            usual = self.usual.get(sensor)
+            usual_txt = f"It is usually off within {duration(usual)}." if usual is not None else ""
+            nobody = " No movement since then." if still and other <= since else ""
+            msg = (f"{sensor} has been on since {clock(since)} ({duration(on_min)}) at {who(ctx.name)}'s home. "
+                   f"{usual_txt}{nobody}")
+            found.append(Finding(f"appliance_on:{sensor}", "appliance_on", "high" if still else "medium",
+                                 sms_text(msg.strip()),
+                                 evidence={"sensor": sensor, "on_since": since.isoformat(), "on_min": round(on_min),
+                                           "limit_min": round(limit), "usual_min": usual, "nobody_moving": still}))
+        return found

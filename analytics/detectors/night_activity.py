@@ -1,0 +1,61 @@
+"""``night_activity``: movement at night unlike this person's nights.
+
+Two signs, between ``start_hour`` and ``end_hour``: moving through more distinct places within
+half an hour than on any history night around this time (plus a margin), and the front door
+opening at a time of night it never opened in the history.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from analytics.detectors import Context, Finding, minute_of_day, slot_of, windowed_max
+from analytics.explain import clock, sms_text, who
+from analytics.routine import Routine
+from analytics.state import activity_day
+
+
+class NightActivity:
+    """Wandering at night, or the front door opened when it never is."""
+
+    def __init__(self, routine: Routine, *, start_hour: int = 23, end_hour: int = 6, window_slots: int = 12,
+                 margin: int = 2, floor: int = 4, door_tolerance_min: float = 60.0) -> None:
+        self.n_days = routine.n_days
+        per_day = windowed_max(routine.night, window_slots)
+        self.usual = per_day.max(axis=0) if per_day.size else np.zeros(288)
+        self.limit = np.maximum(self.usual + margin, floor)
+        self.start, self.end = start_hour * 60, end_hour * 60
+        self.door_nights = np.asarray(routine.front_door_night, dtype=float)
+        self.door_tolerance = door_tolerance_min
+
+    def _is_night(self, m: float) -> bool:
+        return m >= self.start or m < self.end
+
+    def _door_unusual(self, m: float) -> bool:
+        if self.door_nights.size == 0:
+            return True
+        diff = np.abs(self.door_nights - m)
+        return bool(np.min(np.minimum(diff, 1440 - diff)) > self.door_tolerance)
+
+    def check(self, ctx: Context) -> list[Finding]:
+        """Raise once a night on wandering or an unusual front door opening."""
+        now, s = ctx.now, ctx.state
+        if not self._is_night(minute_of_day(now)):
+            return []
+        cond = f"night_activity:{activity_day(now).isoformat()}"
+        door = next((t for t in reversed(s.front_door_events) if (now - t).total_seconds() <= 1800), None)
+        if door is not None and self._is_night(minute_of_day(door)) and self._door_unusual(minute_of_day(door)):
+            msg = (f"Front door opened at {clock(door)} during the night. In the last {self.n_days} nights "
+                   f"{who(ctx.name)} never opened it around this time.")
+            return [Finding(cond, "night_activity", "high", sms_text(msg), once=True,
+                            evidence={"front_door": door.isoformat(), "nights": self.n_days})]
+        places = s.places_recently(now)
+        limit = float(self.limit[slot_of(now)])
+        if len(places) < limit:
+            return []
+        names = ", ".join(sorted(places)[:6])
+        msg = (f"Unusual movement at night: {len(places)} places in the last 30 min (up to {clock(now)}): "
+               f"{names}. On the last {self.n_days} nights at most {int(self.usual[slot_of(now)])} "
+               f"around this time.")
+        return [Finding(cond, "night_activity", "high", sms_text(msg), once=True,
+                        evidence={"places": sorted(places), "usual_max": int(self.usual[slot_of(now)]),
+                                  "nights": self.n_days})]

@@ -1,0 +1,55 @@
+"""``no_wake``: not up well after the usual get-up time.
+
+"Up" is any activation after 03:00 from a sensor that is not a bed or pressure mat. The deadline
+is the later of the latest get-up time seen plus a margin and the 90th percentile plus a margin,
+but never more than ``max_after_p90_min`` after that 90th percentile, so a late sleeper's check
+still comes in time. Out through the front door means away, not asleep.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+
+from analytics.detectors import Context, Finding, minute_of_day
+from analytics.explain import clock, duration, sms_text, who
+from analytics.routine import Routine
+
+NIGHT_END_HOUR = 3
+#: give up the morning check at this hour: inactivity covers the rest of the day
+LAST_CHECK_HOUR = 21
+
+
+class NoWake:
+    """Nothing but bed sensors since 03:00, well after the usual get-up time."""
+
+    def __init__(self, routine: Routine, *, after_latest_min: float = 20.0, after_p90_min: float = 45.0,
+                 max_after_p90_min: float = 100.0, prior_min: float = 9 * 60) -> None:
+        wakes = np.asarray(routine.wake_minutes, dtype=float)
+        self.n_days = len(wakes)
+        if wakes.size >= 3:
+            self.p90 = float(np.quantile(wakes, 0.9))
+            self.latest = float(wakes.max())
+            self.median = float(np.median(wakes))
+        else:
+            self.p90 = self.latest = self.median = prior_min
+        self.deadline = min(max(self.latest + after_latest_min, self.p90 + after_p90_min),
+                            self.p90 + max_after_p90_min)
+
+    def check(self, ctx: Context) -> list[Finding]:
+        """Raise once a day when past the deadline there is still no sign of getting up."""
+        now, s = ctx.now, ctx.state
+        m = minute_of_day(now)
+        if not (self.deadline <= m < LAST_CHECK_HOUR * 60) or s.out:
+            return []
+        night_end = dt.datetime.combine(now.date(), dt.time(NIGHT_END_HOUR))
+        if s.last_up is not None and s.last_up >= night_end:
+            return []
+        last = f"Last seen up at {clock(s.last_up)}." if s.last_up else ""
+        msg = (f"{who(ctx.name).capitalize()} is not up yet at {clock(now)}: no movement since 03:00. "
+               f"Usually up by {clock(self.median)}, on {self.n_days} days never later than "
+               f"{clock(self.latest)}. {last}")
+        return [Finding(f"no_wake:{now.date().isoformat()}", "no_wake", "high", sms_text(msg.strip()), once=True,
+                        evidence={"deadline": clock(self.deadline), "usual_wake": clock(self.median),
+                                  "latest_wake": clock(self.latest), "days": self.n_days,
+                                  "last_up": s.last_up.isoformat() if s.last_up else None})]

@@ -1,0 +1,86 @@
+"""The detection engine: runs every detector on every event and every clock tick.
+
+The live hub and ``eldercare replay`` use this same class; only the clock differs. The engine
+turns a detector's newly holding condition into an :class:`~hub.alert.Alert` and remembers it
+until it clears, so one condition alerts once.
+
+    engine = Engine(routine, clock, household="home", name="Mrs Smith")
+    alerts = engine.on_event(event)   # after the event is stored
+    alerts += engine.tick()           # every ``DetectionConfig.tick_seconds``
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable, Sequence
+
+from analytics.detectors import Context, Detector, Finding, default_detectors
+from analytics.routine import Routine
+from analytics.state import HomeState
+from hub.alert import Alert
+from hub.clock import Clock
+from hub.events import Event
+
+log = logging.getLogger(__name__)
+
+#: how long a raised once-only condition is remembered
+_ONCE_MEMORY = dt.timedelta(days=3)
+
+
+class Engine:
+    """Feeds events into the home's live state and asks every detector what holds now."""
+
+    def __init__(self, routine: Routine, clock: Clock, *, household: str = "", name: str = "",
+                 detectors: Sequence[Detector] | None = None) -> None:
+        self.routine = routine
+        self.clock = clock
+        self.household = household or routine.household
+        self.name = name
+        self.detectors = list(detectors) if detectors is not None else default_detectors(routine)
+        self.state = HomeState(started=clock.now())
+        self._active: dict[str, Alert] = {}
+        self._raised_once: dict[str, dt.datetime] = {}
+
+    @property
+    def active(self) -> dict[str, Alert]:
+        """Conditions that hold now, with the alert each raised."""
+        return dict(self._active)
+
+    def prime(self, events: Iterable[Event]) -> None:
+        """Take in past events (e.g. the history up to now) without raising anything."""
+        for e in events:
+            self.state.update(e)
+
+    def on_event(self, event: Event) -> list[Alert]:
+        """Take in one event (in time order) and return the alerts it leads to."""
+        self.state.update(event)
+        return self._evaluate()
+
+    def tick(self) -> list[Alert]:
+        """Run the time-based checks at the clock's current time."""
+        return self._evaluate()
+
+    def _evaluate(self) -> list[Alert]:
+        now = self.clock.now()
+        ctx = Context(self.state, now, self.name)
+        holding: dict[str, Finding] = {}
+        for detector in self.detectors:
+            for f in detector.check(ctx):
+                holding.setdefault(f.condition, f)
+        new: list[Alert] = []
+        for cond, f in holding.items():
+            if cond in self._active or (f.once and cond in self._raised_once):
+                continue
+            alert = Alert(time=now, household=self.household, kind=f.kind, severity=f.severity,
+                          message=f.message, technical=f.technical, condition=cond, evidence=f.evidence)
+            self._active[cond] = alert
+            if f.once:
+                self._raised_once[cond] = now
+            log.info("alert %s: %s", cond, f.message)
+            new.append(alert)
+        for cond in [c for c in self._active if c not in holding]:
+            log.debug("condition %s cleared at %s", cond, now)
+            del self._active[cond]
+        for cond in [c for c, t in self._raised_once.items() if now - t > _ONCE_MEMORY]:
+            del self._raised_once[cond]
+        return new

@@ -1,0 +1,47 @@
+"""Message text a social worker understands at a glance, short enough for two SMS segments.
+
+Times are written ``10:42``, durations ``3 h 05 min``. Only characters of the GSM 03.38 basic set
+are used, so a message of at most 306 characters fits two SMS segments.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+#: two concatenated GSM-7 SMS segments (153 characters each)
+MAX_SMS_CHARS = 306
+_GSM_BASIC = set(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿"
+    "abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+_REPLACEMENTS = {"\u2013": "-", "\u2014": "-", "\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u2026": "..."}
+
+
+def duration(minutes: float) -> str:
+    """``95`` -> ``1 h 35 min``; ``42`` -> ``42 min``; ``1500`` -> ``25 h 00 min``."""
+    m = max(0, int(round(minutes)))
+    if m < 60:
+        return f"{m} min"
+    return f"{m // 60} h {m % 60:02d} min"
+
+
+def clock(when: dt.datetime | float) -> str:
+    """A time of day as ``HH:MM`` from a datetime or minutes after midnight."""
+    if isinstance(when, dt.datetime):
+        return when.strftime("%H:%M")
+    m = int(round(when)) % 1440
+    return f"{m // 60:02d}:{m % 60:02d}"
+
+
+def who(name: str) -> str:
+    """How a message names the resident: the household name, else "the resident"."""
+    return name.strip() or "the resident"
+
+
+def sms_text(text: str) -> str:
+    """Make ``text`` safe for two GSM SMS segments: GSM characters only, at most 306 of them."""
+    for bad, good in _REPLACEMENTS.items():
+        text = text.replace(bad, good)
+    text = "".join(c if c in _GSM_BASIC else "?" for c in text)
+    if len(text) > MAX_SMS_CHARS:
+        text = text[: MAX_SMS_CHARS - 3].rstrip() + "..."
+    return text

@@ -1,0 +1,245 @@
+"""The resident's routine, learned from their own history with numpy: what a normal day looks like.
+
+:func:`learn` turns a history of events into a :class:`Routine`: per-day matrices (how long the
+resident had been quiet at each 5-minute slot of the day, how active the day was by each hour,
+how many places they moved through at night), each day's get-up time, how long each appliance
+stays on and how often each sensor reports. Detectors derive their thresholds from these
+per-person figures (see ``analytics/detectors``). Persistence lives in ``analytics/modelstore.py``.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict, deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from analytics.sensors import ActivationTracker, is_appliance, is_bed, is_front_door, on_level
+from hub.events import Event
+
+SLOT_MIN = 5
+SLOTS = 24 * 60 // SLOT_MIN
+#: leaving: activations this soon after the front door still belong to going out
+OUT_GRACE_MIN = 2.0
+#: the day's activity is counted from this hour (the referee and carers think of "the day" so)
+DAY_START_HOUR = 6
+#: the trailing window in which night movement is measured
+NIGHT_WINDOW_MIN = 30.0
+#: how many of the most recent days are kept in the per-day matrices
+KEEP_DAYS = 56
+
+
+@dataclass
+class Routine:
+    """What is normal for one household, learned from its own history.
+
+    Per-day matrices have one row per full history day (oldest first):
+    ``quiet`` (minutes since the last activation at each 5-minute slot, 0 while out),
+    ``activity`` (activations counted from 06:00 up to the end of each hour 06..05),
+    ``night`` (most distinct places moved through within 30 minutes, per slot).
+    """
+
+    household: str
+    origin: dt.datetime
+    history_start: dt.datetime
+    history_end: dt.datetime
+    days: list[str]
+    quiet: np.ndarray
+    activity: np.ndarray
+    night: np.ndarray
+    wake_minutes: list[float]
+    front_door_night: list[float] = field(default_factory=list)
+    out_durations: list[list[float]] = field(default_factory=list)
+    appliance_minutes: dict[str, list[float]] = field(default_factory=dict)
+    sensor_max_silence: dict[str, float] = field(default_factory=dict)
+    sensor_kinds: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def n_days(self) -> int:
+        """How many full days of history the routine was learned from."""
+        return len(self.days)
+
+    def to_payload(self) -> dict[str, Any]:
+        """Plain JSON-able numbers: what the hub saves and scores with (no pickles)."""
+        return {
+            "household": self.household,
+            "origin": self.origin.isoformat(),
+            "history_start": self.history_start.isoformat(),
+            "history_end": self.history_end.isoformat(),
+            "days": self.days,
+            "quiet": np.round(self.quiet, 2).tolist(),
+            "activity": self.activity.tolist(),
+            "night": self.night.tolist(),
+            "wake_minutes": self.wake_minutes,
+            "front_door_night": self.front_door_night,
+            "out_durations": self.out_durations,
+            "appliance_minutes": self.appliance_minutes,
+            "sensor_max_silence": self.sensor_max_silence,
+            "sensor_kinds": self.sensor_kinds,
+        }
+
+    @classmethod
+    def from_payload(cls, p: dict[str, Any]) -> Routine:
+        """Rebuild a routine from :meth:`to_payload` output."""
+        n = len(p["days"])
+        return cls(
+            household=p["household"],
+            origin=dt.datetime.fromisoformat(p["origin"]),
+            history_start=dt.datetime.fromisoformat(p["history_start"]),
+            history_end=dt.datetime.fromisoformat(p["history_end"]),
+            days=list(p["days"]),
+            quiet=np.asarray(p["quiet"], dtype=np.float32).reshape(n, SLOTS),
+            activity=np.asarray(p["activity"], dtype=np.float32).reshape(n, 24),
+            night=np.asarray(p["night"], dtype=np.float32).reshape(n, SLOTS),
+            wake_minutes=[float(x) for x in p["wake_minutes"]],
+            front_door_night=[float(x) for x in p["front_door_night"]],
+            out_durations=[[float(a), float(b)] for a, b in p["out_durations"]],
+            appliance_minutes={k: [float(x) for x in v] for k, v in p["appliance_minutes"].items()},
+            sensor_max_silence={k: float(v) for k, v in p["sensor_max_silence"].items()},
+            sensor_kinds=dict(p["sensor_kinds"]),
+        )
+
+
+def _minutes(t: dt.datetime, origin: dt.datetime) -> float:
+    return (t - origin).total_seconds() / 60.0
+
+
+def _last_before(sorted_times: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """For each time in ``at``, the latest of ``sorted_times`` at or before it (NaN if none)."""
+    idx = np.searchsorted(sorted_times, at, side="right") - 1
+    out = np.full(at.shape, np.nan)
+    ok = idx >= 0
+    out[ok] = sorted_times[idx[ok]]
+    return out
+
+
+def learn(events: Iterable[Event], household: str = "") -> Routine:
+    """Learn the routine from a history of events (any order; technical events are ignored)."""
+    evs = sorted((e for e in events), key=lambda e: e.time)
+    if not evs:
+        raise ValueError("cannot learn a routine from an empty history")
+    first, last = evs[0].time, evs[-1].time
+    origin = dt.datetime.combine(first.date(), dt.time())
+    tracker = ActivationTracker()
+    acts: list[float] = []
+    act_sensor: list[int] = []
+    act_bed: list[bool] = []
+    act_front: list[bool] = []
+    sensor_ids: dict[str, int] = {}
+    on_since: dict[str, float] = {}
+    appliance: dict[str, list[float]] = defaultdict(list)
+    last_report: dict[str, float] = {}
+    max_silence: dict[str, float] = {}
+    kinds: dict[str, str] = {}
+    for e in evs:
+        m = _minutes(e.time, origin)
+        if e.kind in ("battery", "availability"):
+            continue
+        kinds.setdefault(e.sensor, e.kind)
+        prev = last_report.get(e.sensor, _minutes(first, origin))
+        max_silence[e.sensor] = max(max_silence.get(e.sensor, 0.0), m - prev)
+        last_report[e.sensor] = m
+        if is_appliance(e.sensor, e.kind):
+            if on_level(e):
+                on_since.setdefault(e.sensor, m)
+            elif e.sensor in on_since:
+                appliance[e.sensor].append(round(m - on_since.pop(e.sensor), 2))
+        if tracker.activation(e):
+            acts.append(m)
+            act_sensor.append(sensor_ids.setdefault(e.sensor, len(sensor_ids)))
+            act_bed.append(is_bed(e.sensor, e.kind))
+            act_front.append(is_front_door(e.sensor, e.kind))
+    end_m = _minutes(last, origin)
+    for s, m in last_report.items():
+        max_silence[s] = round(max(max_silence[s], end_m - m), 1)
+    t = np.asarray(acts, dtype=float)
+    sid = np.asarray(act_sensor, dtype=int)
+    bed = np.asarray(act_bed, dtype=bool)
+    front = np.asarray(act_front, dtype=bool)
+
+    first_day = 0 if (first - origin) < dt.timedelta(hours=1) else 1
+    last_day = int(end_m // 1440)  # the history is taken to cover the whole of its last day
+    day_idx = np.arange(first_day, last_day + 1)[-KEEP_DAYS:]
+    days = [(origin + dt.timedelta(days=int(d))).date().isoformat() for d in day_idx]
+    n = len(day_idx)
+
+    # quiet at home at each slot start; zero while the resident is out (front door then silence)
+    tau = (day_idx[:, None] * 1440 + np.arange(SLOTS)[None, :] * SLOT_MIN).astype(float)
+    quiet = tau - _last_before(t, tau.ravel()).reshape(tau.shape)
+    quiet = np.nan_to_num(quiet, nan=0.0)
+    t_front, t_other = t[front], t[~front]
+    if t_front.size:
+        lf = _last_before(t_front, tau.ravel()).reshape(tau.shape)
+        lo = _last_before(t_other, tau.ravel()).reshape(tau.shape)
+        out = ~np.isnan(lf) & (np.isnan(lo) | (lo <= lf + OUT_GRACE_MIN))
+        quiet[out] = 0.0
+
+    # activations (at most one per sensor per minute) counted from 06:00, cumulated per hour
+    activity = np.zeros((n, 24), dtype=np.float32)
+    if t.size:
+        minute_keys = np.unique(np.stack([np.floor(t), sid]), axis=1)[0]
+        for i, d in enumerate(day_idx):
+            lo_m = d * 1440 + DAY_START_HOUR * 60
+            edges = lo_m + 60 * np.arange(25)
+            counts = np.searchsorted(minute_keys, edges[1:]) - np.searchsorted(minute_keys, lo_m)
+            activity[i] = counts
+
+    # night: most distinct non-bed places within the trailing 30 minutes, per slot
+    night = np.zeros((n, SLOTS), dtype=np.float32)
+    window: deque[tuple[float, int]] = deque()
+    day_pos = {int(d): i for i, d in enumerate(day_idx)}
+    for m, s, b in zip(t, sid, bed):
+        if b:
+            continue
+        window.append((m, s))
+        while window and window[0][0] <= m - NIGHT_WINDOW_MIN:
+            window.popleft()
+        row = day_pos.get(int(m // 1440))
+        if row is not None:
+            slot = int((m % 1440) // SLOT_MIN)
+            night[row, slot] = max(night[row, slot], len({x for _, x in window}))
+
+    wake = _wake_minutes(t[~bed], day_idx)
+    front_night = [round(float(m % 1440), 1) for m in t_front if (m % 1440) < 6 * 60 or (m % 1440) >= 23 * 60]
+    outs = _out_durations(t_front, t_other)
+    return Routine(
+        household=household, origin=origin, history_start=first, history_end=last, days=days,
+        quiet=quiet.astype(np.float32), activity=activity, night=night, wake_minutes=wake,
+        front_door_night=front_night, out_durations=outs, appliance_minutes=dict(appliance),
+        sensor_max_silence=max_silence, sensor_kinds=kinds,
+    )
+
+
+def wake_minute(times: np.ndarray, day_start: float) -> float | None:
+    """Get-up time of one day (minutes after its midnight): the first activation after the
+    longest quiet gap between 22:00 the evening before and 13:00, or None without data."""
+    lo, hi = np.searchsorted(times, [day_start - 120, day_start + 780])
+    ts = times[lo:hi]
+    if ts.size < 2:
+        return None
+    gaps = np.diff(ts)
+    return float(ts[int(np.argmax(gaps)) + 1] - day_start)
+
+
+def _wake_minutes(nonbed: np.ndarray, day_idx: np.ndarray) -> list[float]:
+    out = []
+    for d in day_idx:
+        w = wake_minute(nonbed, float(d * 1440))
+        if w is not None:
+            out.append(round(w, 1))
+    return out
+
+
+def _out_durations(t_front: np.ndarray, t_other: np.ndarray) -> list[list[float]]:
+    """[minute of day of leaving, minutes away] for each time the resident went out: the front
+    door, then nothing for more than 5 minutes until the door or another sensor fires again."""
+    outs = []
+    for f in t_front:
+        j = np.searchsorted(t_other, f + OUT_GRACE_MIN, side="right")
+        k = np.searchsorted(t_front, f + OUT_GRACE_MIN, side="right")
+        back = min(t_other[j] if j < t_other.size else np.inf, t_front[k] if k < t_front.size else np.inf)
+        if np.isfinite(back) and back - f > 5:
+            outs.append([round(float(f % 1440), 1), round(float(back - f), 1)])
+    return outs

@@ -1,0 +1,68 @@
+"""What a sensor's name and kind say about the resident: front door, bed, appliance, activation.
+
+Only generic words any home may use are recognised ("front", "entrance", "bed" ...), never the
+names of one particular installation. An *activation* is the moment a sensor reports that someone
+did something: a binary sensor turning on, a power or light level crossing its on threshold.
+"""
+from __future__ import annotations
+
+from hub.events import ACTIVITY_KINDS, Event
+
+#: words in a door sensor's name that mark the way in and out of the home
+FRONT_DOOR_WORDS = ("front", "entrance", "main_door", "maindoor", "foyer", "exit", "outside", "porch")
+#: words in a sensor's name that mark a sensor that fires while the resident sleeps
+BED_WORDS = ("bed",)
+#: kinds whose ``on`` state means a device is running and can be left on
+APPLIANCE_KINDS = ("appliance", "power")
+#: watts above which a ``power`` reading means the device is running
+POWER_ON_WATTS = 10.0
+#: lux above which a ``light`` level reading means the light is on (1/0 sensors are unaffected)
+LIGHT_ON_LUX = 30.0
+
+
+def is_front_door(sensor: str, kind: str) -> bool:
+    """True for a door the resident goes out through (name says front, entrance ...)."""
+    name = sensor.lower()
+    return kind in ("door", "contact") and any(w in name for w in FRONT_DOOR_WORDS)
+
+
+def is_bed(sensor: str, kind: str) -> bool:
+    """True for a sensor that fires while the resident is in bed (bed or pressure mat)."""
+    return kind == "pressure" or any(w in sensor.lower() for w in BED_WORDS)
+
+
+def is_appliance(sensor: str, kind: str) -> bool:
+    """True for a device that can be switched on and left on."""
+    return kind in APPLIANCE_KINDS
+
+
+def on_level(event: Event) -> bool:
+    """Whether this reading means on: level sensors compare with their on threshold."""
+    if event.kind == "power":
+        return event.value > POWER_ON_WATTS
+    if event.kind == "light" and event.value > 1:
+        return event.value > LIGHT_ON_LUX
+    return event.value > 0
+
+
+class ActivationTracker:
+    """Turns readings into activations, remembering each sensor's last on/off level.
+
+    A binary sensor activates on every ``on`` report (a PIR firing twice is two activations);
+    a level sensor (``power``, lux ``light``) only when it crosses from off to on.
+    """
+
+    def __init__(self) -> None:
+        self._level: dict[str, bool] = {}
+
+    def activation(self, event: Event) -> bool:
+        """Record the reading and say whether it is an activation by the resident."""
+        if event.kind not in ACTIVITY_KINDS:
+            return False
+        on = on_level(event)
+        if event.kind == "power" or (event.kind == "light" and event.value > 1):
+            was = self._level.get(event.sensor, False)
+            self._level[event.sensor] = on
+            return on and not was
+        self._level[event.sensor] = on
+        return on

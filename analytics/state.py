@@ -1,0 +1,103 @@
+"""What the detectors know about the home right now, updated on every event.
+
+One :class:`HomeState` per household: when the resident last did anything, whether they went out
+through the front door, how active today has been, where they moved in the last half hour, which
+appliances are on, and when each sensor last reported.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections import deque
+from dataclasses import dataclass, field
+
+from analytics.routine import DAY_START_HOUR, NIGHT_WINDOW_MIN, OUT_GRACE_MIN
+from analytics.sensors import ActivationTracker, is_appliance, is_bed, is_front_door, on_level
+from hub.events import Event
+
+_GRACE = dt.timedelta(minutes=OUT_GRACE_MIN)
+_NIGHT_WINDOW = dt.timedelta(minutes=NIGHT_WINDOW_MIN)
+
+
+def activity_day(when: dt.datetime) -> dt.date:
+    """The day an activity counts towards: days run from 06:00 to 06:00."""
+    return (when - dt.timedelta(hours=DAY_START_HOUR)).date()
+
+
+@dataclass
+class HomeState:
+    """Live facts about one home, derived from the events seen so far."""
+
+    started: dt.datetime
+    last_activation: dt.datetime | None = None
+    last_activation_sensor: str = ""
+    last_up: dt.datetime | None = None
+    last_front: dt.datetime | None = None
+    last_other: dt.datetime | None = None
+    day: dt.date | None = None
+    day_count: int = 0
+    recent: deque = field(default_factory=deque)
+    appliances_on: dict[str, dt.datetime] = field(default_factory=dict)
+    last_report: dict[str, dt.datetime] = field(default_factory=dict)
+    unavailable: dict[str, dt.datetime] = field(default_factory=dict)
+    battery: dict[str, float] = field(default_factory=dict)
+    front_door_events: list[dt.datetime] = field(default_factory=list)
+    _tracker: ActivationTracker = field(default_factory=ActivationTracker)
+    _last_minute: dict[str, dt.datetime] = field(default_factory=dict)
+
+    @property
+    def out(self) -> bool:
+        """True when the front door was the last thing to happen: the resident went out."""
+        if self.last_front is None:
+            return False
+        return self.last_other is None or self.last_other <= self.last_front + _GRACE
+
+    def today_count(self, now: dt.datetime) -> int:
+        """Activations (one per sensor per minute) since 06:00 of the current activity day."""
+        return self.day_count if self.day == activity_day(now) else 0
+
+    def places_recently(self, now: dt.datetime) -> set[str]:
+        """Distinct non-bed sensors activated in the last 30 minutes."""
+        return {s for t, s in self.recent if t > now - _NIGHT_WINDOW}
+
+    def update(self, e: Event) -> bool:
+        """Take in one event; return True when it was an activation by the resident."""
+        self.last_report[e.sensor] = e.time
+        if e.kind == "availability":
+            if e.value > 0:
+                self.unavailable.pop(e.sensor, None)
+            else:
+                self.unavailable.setdefault(e.sensor, e.time)
+            return False
+        if e.kind == "battery":
+            self.battery[e.sensor] = e.value
+            return False
+        self.unavailable.pop(e.sensor, None)
+        if is_appliance(e.sensor, e.kind):
+            if on_level(e):
+                self.appliances_on.setdefault(e.sensor, e.time)
+            else:
+                self.appliances_on.pop(e.sensor, None)
+        if not self._tracker.activation(e):
+            return False
+        self.last_activation = e.time
+        self.last_activation_sensor = e.sensor
+        bed = is_bed(e.sensor, e.kind)
+        if is_front_door(e.sensor, e.kind):
+            self.last_front = e.time
+            self.front_door_events.append(e.time)
+            del self.front_door_events[:-50]
+        else:
+            self.last_other = e.time
+        if not bed:
+            self.last_up = e.time
+            self.recent.append((e.time, e.sensor))
+            while self.recent and self.recent[0][0] <= e.time - _NIGHT_WINDOW:
+                self.recent.popleft()
+        day = activity_day(e.time)
+        if day != self.day:
+            self.day, self.day_count = day, 0
+        minute = e.time.replace(second=0, microsecond=0)
+        if self._last_minute.get(e.sensor) != minute:
+            self._last_minute[e.sensor] = minute
+            self.day_count += 1
+        return True

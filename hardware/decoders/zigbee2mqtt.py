@@ -1,0 +1,73 @@
+"""Zigbee2MQTT payloads: ``zigbee2mqtt/<friendly_name>`` (JSON state) and
+``zigbee2mqtt/<friendly_name>/availability``.
+
+State keys understood (others, such as ``linkquality`` and ``voltage``, are ignored):
+
+- ``occupancy`` (PIR, presence, bed mats) -> ``motion`` 1/0 (or the device's kind when it is
+  ``pressure``);
+- ``contact`` -> ``door`` (or ``contact`` when so configured) with value 1 when **open**:
+  Zigbee2MQTT's ``contact: true`` means the magnet is present, i.e. closed;
+- ``illuminance`` (Z2M 2.x) or ``illuminance_lux`` (1.x) -> ``light`` level;
+- ``power`` (W) -> ``power``; without ``power``, ``state`` ON/OFF -> ``appliance`` 1/0
+  (the ingest turns power into appliance on/off with the device's ``on_watts``);
+- ``battery`` (%) -> ``battery``.
+
+Availability: ``{"state":"online"}`` (Z2M 2.x) or the legacy plain ``online``/``offline``.
+A state payload with none of the keys above is a :class:`~hub.errors.DecodeError` (it would
+otherwise vanish silently).
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from hardware.decoders.common import event, flag, json_object, number, text
+from hub.config import DeviceConfig
+from hub.errors import DecodeError
+from hub.events import Event
+
+AVAILABILITY_SUFFIX = "/availability"
+
+
+def subscriptions(device: DeviceConfig) -> list[str]:
+    """The topics this device publishes on."""
+    return [device.topic, device.topic + AVAILABILITY_SUFFIX]
+
+
+def decode(topic: str, payload: bytes, device: DeviceConfig, received: dt.datetime,
+           household: str = "") -> list[Event]:
+    """Events from one Zigbee2MQTT message."""
+    if topic.endswith(AVAILABILITY_SUFFIX):
+        return [event(device, "availability", _availability(payload), received, household)]
+    data = json_object(payload)
+    events: list[Event] = []
+    if "occupancy" in data:
+        kind = device.kind if device.kind in ("motion", "pressure") else "motion"
+        events.append(event(device, kind, float(flag(data["occupancy"], "occupancy")), received, household))
+    if "contact" in data:
+        kind = device.kind if device.kind in ("door", "contact") else "door"
+        closed = flag(data["contact"], "contact")
+        events.append(event(device, kind, 0.0 if closed else 1.0, received, household))
+    lux = data.get("illuminance", data.get("illuminance_lux"))
+    if lux is not None:
+        events.append(event(device, "light", number(lux, "illuminance", 0), received, household))
+    if data.get("power") is not None:
+        events.append(event(device, "power", number(data["power"], "power", 0), received, household))
+    elif "state" in data:
+        on = flag(data["state"], "state", "ON", "OFF")
+        events.append(event(device, "appliance", float(on), received, household))
+    if data.get("battery") is not None:
+        events.append(event(device, "battery", number(data["battery"], "battery", 0, 100), received, household))
+    if not events:
+        raise DecodeError(f"no known key in Zigbee2MQTT payload (keys: {', '.join(sorted(data)) or 'none'})")
+    return events
+
+
+def _availability(payload: bytes) -> float:
+    """1 online / 0 offline from a 2.x JSON or legacy plain availability payload."""
+    raw = text(payload)
+    state = raw
+    if raw.startswith("{"):
+        state = json_object(payload).get("state")
+    if isinstance(state, str) and state.lower() in ("online", "offline"):
+        return 1.0 if state.lower() == "online" else 0.0
+    raise DecodeError(f"availability must be online/offline, got {raw[:60]!r}")

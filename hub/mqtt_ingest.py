@@ -1,0 +1,374 @@
+"""The local-broker client: device MQTT messages in, committed events out, acknowledged after.
+
+:class:`MqttIngest` subscribes (QoS 1, persistent session, fixed client id) to every configured
+device's topics, decodes each message (``hardware.decoders``), commits the events in batches and
+only then sends each message's PUBACK (paho-mqtt 2.x ``manual_ack``). A power cut therefore
+loses nothing the broker delivered: an unacknowledged message comes back when the hub reconnects.
+
+**Exactly once.** A message can be committed and then redelivered (the hub died between commit
+and PUBACK). Its events carry the hub's reception time, so the event rows alone cannot recognise
+the repeat, and a content hash cannot either (a Shelly sends ``0.0`` again and again). So each
+commit also writes ``mqtt_inflight(mid, digest)`` in the same transaction. A redelivery is marked
+``dup`` by the broker (MQTT-3.3.1-1) and reuses the packet id, which the broker does not reuse for
+another message until the first is acknowledged; a ``dup`` delivery whose (mid, digest) is in the
+table is therefore the same message: it is acknowledged and not stored again. A row is replaced
+when the broker sends a new message with the same mid (which proves the old one was acknowledged)
+and the table is emptied when the broker reports no session (no redelivery can follow).
+
+**Acks never cross connections.** Deliveries received before a reconnect are committed but not
+acknowledged on the new connection: the broker redelivers them there (``dup``) and the redelivered
+copy is the one acknowledged, so a late ack can never acknowledge a different message that the
+broker meanwhile sent under the same, freed, mid.
+
+**Bad input.** A payload that cannot be decoded, or arrives on a topic no device owns, is kept in
+the store's ``quarantine`` table with the reason, counted per device in :attr:`MqttIngest.stats`,
+logged once per device, and acknowledged so it cannot loop.
+
+Run alone (used by the crash tests and the ingest benchmark)::
+
+    python -m hub.mqtt_ingest --config hub.toml
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import hashlib
+import logging
+import queue
+import signal
+import sqlite3
+import threading
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+
+from hardware.decoders import ApplianceStates, TopicRouter
+from hub.clock import Clock
+from hub.config import MqttConfig, secret
+from hub.errors import DecodeError, StoreError
+from hub.events import Event
+from hub.store import Store
+
+log = logging.getLogger(__name__)
+
+INGEST_MIGRATIONS: tuple[str, ...] = (
+    # 1: packet ids committed but perhaps not yet acknowledged to the broker
+    """
+    CREATE TABLE mqtt_inflight (
+        mid INTEGER PRIMARY KEY,
+        digest TEXT NOT NULL,
+        received TEXT NOT NULL
+    );
+    """,
+)
+
+OnStored = Callable[[list[Event]], None]
+
+
+@dataclass
+class DeviceStats:
+    """What one device (or unknown topic) sent: messages, events stored, payloads rejected."""
+
+    messages: int = 0
+    events: int = 0
+    rejected: int = 0
+    duplicates: int = 0
+    last_reason: str = ""
+
+
+class IngestStats:
+    """Thread-safe counters per device; :meth:`snapshot` gives a consistent copy."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._devices: dict[str, DeviceStats] = {}
+        self.batches = 0
+
+    def _get(self, key: str) -> DeviceStats:
+        return self._devices.setdefault(key, DeviceStats())
+
+    def record(self, key: str, *, events: int = 0, rejected_reason: str = "", duplicate: bool = False) -> None:
+        """Count one message from ``key`` and what became of it."""
+        with self._lock:
+            s = self._get(key)
+            s.messages += 1
+            s.events += events
+            if rejected_reason:
+                s.rejected += 1
+                s.last_reason = rejected_reason
+            if duplicate:
+                s.duplicates += 1
+
+    def snapshot(self) -> dict[str, DeviceStats]:
+        """A copy of the per-device counters."""
+        with self._lock:
+            return {k: dataclasses.replace(v) for k, v in self._devices.items()}
+
+    def total(self, name: str) -> int:
+        """The sum of one counter (``messages``, ``events``, ``rejected``, ``duplicates``)."""
+        with self._lock:
+            return sum(getattr(s, name) for s in self._devices.values())
+
+
+@dataclass(frozen=True)
+class _Delivery:
+    """One received message waiting to be committed."""
+
+    topic: str
+    payload: bytes
+    mid: int
+    qos: int
+    dup: bool
+    retain: bool
+    generation: int
+    received: object = field(compare=False)  # dt.datetime from the injected clock
+
+    @property
+    def digest(self) -> str:
+        return hashlib.blake2b(self.topic.encode() + b"\0" + self.payload, digest_size=10).hexdigest()
+
+
+_CLEAR_INFLIGHT = object()  # queue marker: the broker has no session for us any more
+
+
+class MqttIngest:
+    """Subscribes to the household's devices and commits their events before acknowledging.
+
+    ``config`` says where the broker is and which devices exist; ``household`` is stamped on every
+    event; ``on_stored`` is called (on the ingest's writer thread) with the newly committed events
+    after each commit, e.g. ``EventPipeline.notify``. Messages are committed in batches of up to
+    ``batch_size``; a batch is committed as soon as no more messages are waiting.
+
+    >>> ingest = MqttIngest(cfg.mqtt, cfg.household.id, store, SystemClock(), on_stored=pipeline.notify)
+    >>> ingest.start(); ...; ingest.stop()
+    """
+
+    def __init__(self, config: MqttConfig, household: str, store: Store, clock: Clock,
+                 on_stored: OnStored | None = None, *, batch_size: int = 500) -> None:
+        self.config = config
+        self.household = household
+        self.store = store
+        self.clock = clock
+        self.on_stored = on_stored
+        self.batch_size = batch_size
+        self.stats = IngestStats()
+        self.router = TopicRouter(config.devices, household)
+        self.connected = threading.Event()
+        store.migrate("mqtt_ingest", INGEST_MIGRATIONS)
+        self._appliances = ApplianceStates(seed=self._last_appliance_state)
+        self._warned: set[str] = set()
+        self._queue: queue.Queue = queue.Queue()
+        self._stopping = threading.Event()
+        self._writer: threading.Thread | None = None
+        # generation counts connections; _ack_lock makes "is this delivery's connection still the
+        # current one?" and the ack itself one step relative to a disconnect
+        self._generation = 0
+        self._ack_lock = threading.Lock()
+        self._client = self._make_client()
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def _make_client(self) -> mqtt.Client:
+        client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=self.config.client_id,
+                             clean_session=False, manual_ack=True)
+        if self.config.username:
+            client.username_pw_set(self.config.username, secret(self.config.password_env) or None)
+        if self.config.tls_ca:
+            client.tls_set(ca_certs=self.config.tls_ca)
+        client.reconnect_delay_set(min_delay=1, max_delay=30)
+        client.on_connect = self._on_connect
+        client.on_disconnect = self._on_disconnect
+        client.on_message = self._on_message
+        return client
+
+    def start(self) -> None:
+        """Connect in the background (retrying until the broker answers) and start ingesting."""
+        self._stopping.clear()
+        self._writer = threading.Thread(target=self._write_loop, name="mqtt-ingest-writer", daemon=True)
+        self._writer.start()
+        self._client.connect_async(self.config.host, self.config.port, keepalive=self.config.keepalive)
+        self._client.loop_start()
+        log.info("MQTT ingest for %s connecting to %s:%d", self.household, self.config.host, self.config.port)
+
+    def wait_connected(self, timeout: float) -> bool:
+        """Block until subscribed to the broker (or ``timeout`` seconds); return whether it is."""
+        return self.connected.wait(timeout)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Disconnect and commit what was received; unacknowledged messages come back next start."""
+        self._client.disconnect()
+        self._client.loop_stop()
+        self._stopping.set()
+        if self._writer is not None:
+            self._writer.join(timeout)
+            self._writer = None
+
+    # ------------------------------------------------------------------ paho callbacks (loop thread)
+
+    def _on_connect(self, client, userdata, flags, reason_code, properties) -> None:
+        if reason_code.is_failure:
+            log.error("broker %s:%d refused the connection: %s", self.config.host, self.config.port, reason_code)
+            return
+        if not flags.session_present:
+            self._queue.put(_CLEAR_INFLIGHT)
+        topics = self.router.subscriptions()
+        result, _mid = client.subscribe([(t, 1) for t in topics])
+        if result != mqtt.MQTT_ERR_SUCCESS:
+            log.error("subscribing to %d topics failed: %s", len(topics), mqtt.error_string(result))
+            return
+        log.info("connected to %s:%d (session %s), subscribed to %d topics", self.config.host,
+                 self.config.port, "resumed" if flags.session_present else "new", len(topics))
+        self.connected.set()
+
+    def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
+        with self._ack_lock:
+            self._generation += 1
+        self.connected.clear()
+        if not self._stopping.is_set() and reason_code != 0:
+            log.warning("lost the broker %s:%d (%s); reconnecting", self.config.host, self.config.port, reason_code)
+
+    def _on_message(self, client, userdata, msg: mqtt.MQTTMessage) -> None:
+        self._queue.put(_Delivery(msg.topic, bytes(msg.payload), msg.mid, msg.qos, bool(msg.dup),
+                                  bool(msg.retain), self._generation, self.clock.now()))
+
+    # ------------------------------------------------------------------ writer thread
+
+    def _write_loop(self) -> None:
+        while True:
+            try:
+                first = self._queue.get(timeout=0.1)
+            except queue.Empty:
+                if self._stopping.is_set():
+                    return
+                continue
+            batch = [first]
+            while len(batch) < self.batch_size:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            self._commit_with_retry(batch)
+
+    def _commit_with_retry(self, batch: list) -> None:
+        """Commit a batch, retrying while the store fails (the messages stay unacknowledged)."""
+        delay = 0.5
+        while True:
+            try:
+                self.process(batch)
+                return
+            except (StoreError, sqlite3.Error) as err:
+                self._appliances.forget()
+                if self._stopping.is_set():
+                    log.error("store failed while stopping; %d messages left unacknowledged: %s", len(batch), err)
+                    return
+                log.error("cannot commit %d MQTT messages, retrying in %.1f s: %s", len(batch), delay, err)
+                time.sleep(delay)
+                delay = min(delay * 2, 30.0)
+
+    def process(self, batch: Sequence) -> list[Event]:
+        """Commit one batch of deliveries in one transaction, then acknowledge them and hand the
+        new events to ``on_stored``. Returns the stored events."""
+        stored: list[Event] = []
+        outcomes: list[tuple[str, int, str, bool]] = []  # device key, events, reason, duplicate
+        with self.store.transaction() as conn:
+            for d in batch:
+                if d is _CLEAR_INFLIGHT:
+                    conn.execute("DELETE FROM mqtt_inflight")
+                    continue
+                key, events, reason, duplicate = self._handle(conn, d)
+                stored.extend(events)
+                outcomes.append((key, len(events), reason, duplicate))
+            self.store.add_events(stored, conn=conn)
+        self._ack([d for d in batch if d is not _CLEAR_INFLIGHT])
+        self.stats.batches += 1
+        for key, n, reason, duplicate in outcomes:
+            self.stats.record(key, events=n, rejected_reason=reason, duplicate=duplicate)
+        if stored and self.on_stored is not None:
+            try:
+                self.on_stored(stored)
+            except Exception:  # a broken listener must never stop ingestion
+                log.exception("on_stored failed for %d events", len(stored))
+        return stored
+
+    def _handle(self, conn: sqlite3.Connection, d: _Delivery) -> tuple[str, list[Event], str, bool]:
+        """Decode one delivery inside the batch's transaction; quarantine it if it is bad."""
+        digest = d.digest
+        if d.qos > 0:
+            if d.dup:
+                row = conn.execute("SELECT digest FROM mqtt_inflight WHERE mid=?", (d.mid,)).fetchone()
+                if row is not None and row[0] == digest:
+                    return self.router.device_key(d.topic), [], "", True
+            conn.execute("INSERT OR REPLACE INTO mqtt_inflight (mid, digest, received) VALUES (?, ?, ?)",
+                         (d.mid, digest, d.received.isoformat()))
+        route = self.router.route(d.topic)
+        key = route.device.sensor if route else d.topic
+        try:
+            if route is None:
+                raise DecodeError(f"no device is configured for topic {d.topic!r}")
+            events = route(d.topic, d.payload, d.received, self.household)
+        except DecodeError as err:
+            reason = str(err)
+            self.store.quarantine(d.topic, d.payload, reason, d.received, conn=conn)
+            if key not in self._warned:
+                self._warned.add(key)
+                log.warning("quarantined a payload from %s on %s: %s (further ones are only counted)",
+                            key, d.topic, reason)
+            return key, [], reason, False
+        if d.retain:
+            events = [e for e in events if not self._same_as_stored(conn, e)]
+        events = self._appliances.apply(events, self.router.on_watts)
+        tag = f"mqtt:{uuid.uuid4().hex}"
+        events = [dataclasses.replace(e, source_id=f"{tag}:{i}") for i, e in enumerate(events)]
+        return key, events, "", False
+
+    def _same_as_stored(self, conn: sqlite3.Connection, e: Event) -> bool:
+        """A retained message is re-sent on every subscribe: skip it when nothing changed."""
+        row = conn.execute("SELECT value FROM events WHERE household=? AND sensor=? AND kind=? "
+                           "ORDER BY ts DESC, id DESC LIMIT 1", (e.household, e.sensor, e.kind)).fetchone()
+        return row is not None and row[0] == e.value
+
+    def _last_appliance_state(self, sensor: str) -> bool | None:
+        rows = self.store.query("SELECT value FROM events WHERE household=? AND sensor=? AND kind='appliance' "
+                                "ORDER BY ts DESC, id DESC LIMIT 1", (self.household, sensor))
+        return bool(rows[0][0] > 0) if rows else None
+
+    def _ack(self, batch: Sequence[_Delivery]) -> None:
+        """PUBACK the committed deliveries that arrived on the current connection."""
+        with self._ack_lock:
+            for d in batch:
+                if d.qos > 0 and d.generation == self._generation:
+                    self._client.ack(d.mid, d.qos)
+
+
+# ---------------------------------------------------------------------- standalone runner
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the ingest alone until SIGTERM/SIGINT (for tests and the benchmark)."""
+    from hub.clock import SystemClock
+    from hub.config import load_config
+
+    parser = argparse.ArgumentParser(prog="python -m hub.mqtt_ingest", description=__doc__.splitlines()[0])
+    parser.add_argument("--config", required=True, help="TOML config with [mqtt] and [store]")
+    parser.add_argument("--store", help="SQLite file (default: the config's store.path)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    cfg = load_config(args.config)
+    done = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: done.set())
+    signal.signal(signal.SIGINT, lambda *_: done.set())
+    with Store(args.store or cfg.store.path) as store:
+        ingest = MqttIngest(cfg.mqtt, cfg.household.id, store, SystemClock())
+        ingest.start()
+        done.wait()
+        ingest.stop()
+        log.info("stopped: %d messages, %d events, %d rejected", ingest.stats.total("messages"),
+                 ingest.stats.total("events"), ingest.stats.total("rejected"))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,96 @@
+"""The typed config: a good file loads, and every kind of mistake names the file and key."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hub.config import Config, load_config, secret
+from hub.errors import ConfigError
+
+GOOD = """
+[household]
+id = "kim-12"
+name = "Mrs Kim, 12 Oak Lane"
+
+[store]
+path = "/var/lib/eldercare/hub.sqlite"
+retention_days = 120
+
+[mqtt]
+enabled = true
+port = 1884
+
+[[mqtt.devices]]
+topic = "zigbee2mqtt/hall_pir"
+format = "zigbee2mqtt"
+sensor = "hall_pir"
+kind = "motion"
+room = "hall"
+
+[[gpio.sensors]]
+type = "power"
+sensor = "mains"
+channel = 0
+
+[[alerts.contacts]]
+name = "Ji-woo Park"
+phone = "+821012345678"
+on_duty = ["mon-fri 08:00-18:00"]
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "eldercare.toml"
+    path.write_text(text)
+    return path
+
+
+def test_good_file_loads_into_typed_sections(tmp_path):
+    cfg = load_config(write(tmp_path, GOOD))
+    assert cfg.household.name == "Mrs Kim, 12 Oak Lane"
+    assert cfg.store.retention_days == 120
+    assert cfg.mqtt.port == 1884 and cfg.mqtt.devices[0].room == "hall"
+    assert cfg.gpio.sensors[0].channel == 0
+    assert cfg.alerts.contacts[0].on_duty == ("mon-fri 08:00-18:00",)
+    assert cfg.source == str(tmp_path / "eldercare.toml")
+
+
+def test_defaults_need_no_file():
+    cfg = Config()
+    assert cfg.store.retention_days == 90
+    assert not cfg.mqtt.enabled
+
+
+@pytest.mark.parametrize(("text", "key", "expected"), [
+    ("[mqtt]\nprot = 1883\n", "mqtt.prot", "unknown key"),
+    ("[mqtt]\nport = '1883'\n", "mqtt.port", "expected a whole number"),
+    ("[store]\nretention_days = 0\n", "store.retention_days", ">= 1"),
+    ("[[mqtt.devices]]\ntopic='a'\nformat='zigbee'\nsensor='x'\n", "mqtt.devices[0].format", "zigbee2mqtt"),
+    ("[[mqtt.devices]]\ntopic='a'\nformat='tasmota'\n", "mqtt.devices[0].sensor", "required"),
+    ("[[gpio.sensors]]\ntype='motion'\nsensor='pir'\npin=40\n", "gpio.sensors[0].pin", "0-27"),
+    ("[household]\nname = 3\n", "household.name", "expected a string"),
+    ("[mqtt]\nenabled = 'yes'\n", "mqtt.enabled", "true or false"),
+    ("[[gpio.sensors]]\ntype='motion'\nsensor='a'\npin=4\n[[gpio.sensors]]\ntype='motion'\nsensor='a'\npin=5\n",
+     "sensor", "repeated: a"),
+])
+def test_bad_value_names_file_key_and_expectation(tmp_path, text, key, expected):
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert info.value.key == key
+    assert str(path) in str(info.value)
+    assert expected in str(info.value)
+
+
+def test_invalid_toml_and_missing_file_are_config_errors(tmp_path):
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_config(write(tmp_path, "[mqtt\n"))
+    with pytest.raises(ConfigError, match="file not found"):
+        load_config(tmp_path / "nope.toml")
+
+
+def test_secrets_come_from_the_environment(monkeypatch):
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", "s3cret")
+    assert secret(Config().alerts.twilio_token_env) == "s3cret"
+    assert secret("ELDERCARE_UNSET_FOR_TEST") == ""

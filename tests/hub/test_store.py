@@ -1,0 +1,76 @@
+"""The SQLite store: idempotent events, migrations per component, retention."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from hub.errors import StoreError
+from hub.events import Event
+from hub.store import Store
+
+T0 = dt.datetime(2024, 3, 4, 7, 30)
+
+
+def ev(minutes: int, sensor: str = "hall_pir", value: float = 1, source_id: str = "") -> Event:
+    return Event(T0 + dt.timedelta(minutes=minutes), sensor, "motion", value, "hall", "home-1", source_id)
+
+
+def test_the_same_event_is_stored_once(store):
+    assert store.add_events([ev(0), ev(1)]) == 2
+    assert store.add_events([ev(0), ev(1), ev(2)]) == 1
+    assert [e.time.minute for e in store.events()] == [30, 31, 32]
+
+
+def test_source_id_decides_identity(store):
+    assert store.add_events([ev(0, source_id="mqtt:1"), ev(0, source_id="mqtt:2")]) == 2
+    assert store.add_events([ev(5, source_id="mqtt:1")]) == 0
+
+
+def test_events_filter_by_time_and_household(store):
+    store.add_events([ev(m) for m in range(10)])
+    store.add_events([Event(T0, "pir", "motion", 1, "", "other")])
+    got = store.events(since=T0 + dt.timedelta(minutes=3), until=T0 + dt.timedelta(minutes=6), household="home-1")
+    assert [e.time.minute for e in got] == [33, 34, 35]
+
+
+def test_events_survive_reopening(tmp_path):
+    with Store(tmp_path / "a.sqlite") as s:
+        s.add_events([ev(0)])
+    with Store(tmp_path / "a.sqlite") as s:
+        assert s.count_events() == 1
+        assert s.query("PRAGMA journal_mode")[0][0] == "wal"
+
+
+def test_component_migrations_apply_once_and_in_order(store):
+    steps = ("CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT)",
+             "ALTER TABLE notes ADD COLUMN author TEXT")
+    assert store.migrate("notes", steps[:1]) == 1
+    assert store.migrate("notes", steps) == 2
+    assert store.migrate("notes", steps) == 2
+    cols = [r[1] for r in store.query("PRAGMA table_info(notes)")]
+    assert cols == ["id", "text", "author"]
+
+
+def test_a_newer_schema_than_the_program_is_refused(store):
+    store.migrate("notes", ("CREATE TABLE notes (id INTEGER)", "ALTER TABLE notes ADD COLUMN x"))
+    with pytest.raises(StoreError, match="newer than this program"):
+        store.migrate("notes", ("CREATE TABLE notes (id INTEGER)",))
+
+
+def test_a_failed_migration_leaves_nothing_half_done(store):
+    with pytest.raises(StoreError, match="migration broken v1"):
+        store.migrate("broken", ("CREATE TABLE t (id INTEGER); CREATE TABLE t (id INTEGER)",))
+    assert store.query("SELECT name FROM sqlite_master WHERE name='t'") == []
+
+
+def test_retention_drops_old_raw_events_only(store):
+    store.add_events([ev(0), ev(60 * 24 * 100)])
+    assert store.delete_events_before(T0 + dt.timedelta(days=90)) == 1
+    assert store.count_events() == 1
+
+
+def test_quarantine_keeps_payload_and_reason(store):
+    store.quarantine("zigbee2mqtt/x", b"{not json", "not JSON", T0)
+    row = store.quarantined()[0]
+    assert (row["topic"], bytes(row["payload"]), row["reason"]) == ("zigbee2mqtt/x", b"{not json", "not JSON")

@@ -1,0 +1,46 @@
+"""A household's page: today against a usual day, trends, sensors, alert history and case notes.
+
+The charts are drawn in the browser from the JSON API (:mod:`webui.views.api`).
+"""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+
+from hub.errors import PanelError
+from webui import activity, sensors
+from webui.access import household_for, panel, requires
+
+bp = Blueprint("household", __name__)
+
+
+@bp.get("/households/<household_id>")
+@requires("follow")
+def show(household_id: str):
+    """The household page."""
+    household = household_for(household_id, "view household")
+    p = panel()
+    now = p.clock.now()
+    return render_template(
+        "household.html", household=household, now=now,
+        today=activity.today_against_usual(p.store, household.id, now),
+        last_data=activity.last_data_time(p.store, household.id),
+        sensors=sensors.sensor_health(p.store, household.id, now),
+        alerts=p.book.list(households=[household.id], limit=100),
+        notes=p.notes.list(household.id),
+        contacts=p.directory.contacts(household.id),
+        people=p.users.people_of(household.id))
+
+
+@bp.post("/households/<household_id>/notes")
+@requires("follow")
+def add_note(household_id: str):
+    """Add a case note signed by the logged-in user."""
+    from flask_login import current_user
+    household = household_for(household_id, "add note")
+    try:
+        panel().notes.add(household.id, current_user.name, request.form.get("text", ""))
+    except PanelError as err:
+        flash(str(err), "error")
+    else:
+        flash("Note saved.")
+    return redirect(url_for("household.show", household_id=household.id) + "#notes")
