@@ -3,8 +3,8 @@ credentials. What it prints is the product's output, so it writes to an injected
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import sys
+import uuid
 from typing import TextIO
 
 from alerts.channel import SentMessage
@@ -17,14 +17,11 @@ class ConsoleChannel:
 
     def __init__(self, stream: TextIO | None = None) -> None:
         self._stream = stream if stream is not None else sys.stdout
-        self._numbers = itertools.count(1)
-        self.sent: list[tuple[str, str]] = []
 
     def send(self, to: str, body: str, status_callback: str = "") -> SentMessage:
         """Print the message and call it sent."""
-        sid = f"console-{next(self._numbers)}"
+        sid = f"console-{uuid.uuid4().hex[:16]}"  # unique across restarts: the outbox keys on sids
         print(f"SMS to {to}: {body}", file=self._stream, flush=True)
-        self.sent.append((to, body))
         return SentMessage(sid, "sent")
 
     def find_sent(self, to: str, body: str, since: dt.datetime) -> str | None:

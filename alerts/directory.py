@@ -13,11 +13,14 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from alerts.rota import parse_window
 from hub.config import Config
-from hub.errors import NotFoundError
+from hub.errors import ConfigError, NotFoundError
 from hub.store import Store
 
 log = logging.getLogger(__name__)
+
+_PHONE = re.compile(r"^\+[1-9]\d{6,14}$")
 
 MIGRATIONS: tuple[str, ...] = (
     """
@@ -104,9 +107,16 @@ class Directory:
                                  "WHERE household=? ORDER BY position", (household,))
         return [_contact(r) for r in rows]
 
-    def set_contacts(self, household: str, contacts: Sequence[Contact]) -> None:
-        """Replace the household's ladder; positions are renumbered 1.. in the order given."""
+    def set_contacts(self, household: str, contacts: Sequence[Contact], *, source: str = "<directory>",
+                     key: str = "contacts") -> None:
+        """Replace the household's ladder; positions are renumbered 1.. in the order given.
+
+        A phone number that is not E.164-like or an on-duty window that does not parse is a
+        :class:`~hub.errors.ConfigError` naming ``source`` and ``key[i]``; nothing is changed then.
+        """
         self.household(household)
+        for i, c in enumerate(contacts):
+            check_contact(c, source, f"{key}[{i}]")
         with self._store.transaction() as conn:
             conn.execute("DELETE FROM contacts WHERE household=?", (household,))
             conn.executemany(
@@ -126,7 +136,20 @@ class Directory:
         hh = config.household
         self.upsert_household(Household(hh.id, hh.name, timezone=hh.timezone))
         self.set_contacts(hh.id, [Contact(hh.id, i, c.name, c.phone, c.role, tuple(c.on_duty))
-                                  for i, c in enumerate(config.alerts.contacts, start=1)])
+                                  for i, c in enumerate(config.alerts.contacts, start=1)],
+                          source=config.source, key="alerts.contacts")
+
+
+def check_contact(contact: Contact, source: str, key: str) -> None:
+    """Raise :class:`~hub.errors.ConfigError` for a number or on-duty window we could not use."""
+    if not _PHONE.match(normalise_phone(contact.phone)):
+        raise ConfigError(source, f"{key}.phone", f"got {contact.phone!r}, expected an international number "
+                                                  "like +447700900123")
+    for j, window in enumerate(contact.on_duty):
+        try:
+            parse_window(window, source)
+        except ConfigError as err:
+            raise ConfigError(source, f"{key}.on_duty[{j}]", err.problem) from err
 
 
 def _contact(row) -> Contact:

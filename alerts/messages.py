@@ -54,10 +54,13 @@ def fit(head: str, middle: str, tail: str, max_segments: int = MAX_SEGMENTS) -> 
     room = budget - septets(head) - septets(tail)
     if septets(middle) <= room:
         return head + middle + tail
-    cut = middle
-    while cut and septets(cut) > max(room - 3, 0):
-        cut = cut[:-1]
-    return head + cut.rstrip() + "..." + tail
+    keep, used = 0, 0
+    for ch in middle:  # the longest prefix that leaves room for "..."
+        used += septets(ch)
+        if used > room - 3:
+            break
+        keep += 1
+    return head + middle[:keep].rstrip() + "..." + tail
 
 
 def _clock_time(when: dt.datetime, now: dt.datetime) -> str:

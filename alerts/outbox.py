@@ -10,8 +10,8 @@ States of a message::
     pending / retry ──> cancelled        the alert was taken before the message went out
 
 ``sending`` is committed *before* the HTTP call. Twilio's create is not idempotent, so a row still
-``sending`` when the outbox starts (the process died during the call) may or may not have gone
-out. It becomes ``unknown`` and the next :meth:`Outbox.process` asks the channel whether Twilio
+``sending`` when the sending process starts (it died during the call) may or may not have gone
+out. :meth:`Outbox.recover_interrupted` makes it ``unknown`` and the next :meth:`Outbox.process` asks the channel whether Twilio
 holds a message with exactly that body for that number: if so the row takes its sid (no second
 SMS), if not it is sent. If Twilio cannot be asked the row stays ``unknown`` and is asked again
 later. A channel that cannot look up (the console) sends again: a duplicate beats a silence.
@@ -115,8 +115,7 @@ class Outbox:
     """Queue SMS in the store and send them through ``channel`` when :meth:`process` is called.
 
     Backoff after the n-th transient failure is ``base_delay * 2**(n-1)``, at most ``max_delay``.
-    Create one outbox per store and process: at start-up it takes every ``sending`` row for one
-    the previous process left behind.
+    One process sends from a store; it calls :meth:`recover_interrupted` once at start-up.
     """
 
     def __init__(self, store: Store, clock: Clock, channel: Channel, *, status_callback: str = "",
@@ -132,11 +131,19 @@ class Outbox:
         self._listeners: list[OutboxListener] = []
         self._sending = threading.Lock()  # one process() at a time: each row is sent by one caller
         store.migrate("outbox", MIGRATIONS)
-        with store.transaction() as conn:
+
+    def recover_interrupted(self) -> int:
+        """At start-up: mark messages a stopped process left ``sending`` as ``unknown``; return how many.
+
+        Call it once, before the first :meth:`process`, from the process that sends (never from a
+        tool that only reads the outbox next to a running hub).
+        """
+        with self._store.transaction() as conn:
             stuck = conn.execute("UPDATE outbox SET state='unknown', last_error=? WHERE state='sending'",
                                  ("process stopped while sending; checking with the provider",)).rowcount
         if stuck:
             log.warning("%d SMS were being sent when the hub stopped; will check whether they went out", stuck)
+        return stuck
 
     def subscribe(self, listener: OutboxListener) -> None:
         """Call ``listener(message, event)`` after each send outcome or delivery report."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -22,10 +23,10 @@ from alerts.book import AlertBook, AlertRecord
 from alerts.directory import Contact, Directory
 from alerts.outbox import Outbox
 from alerts.rota import QuietHours, on_duty
+from hub.clock import Clock
 from hub.errors import NotFoundError
 from hub.events import format_time
 from hub.store import Store
-from hub.clock import Clock
 
 log = logging.getLogger(__name__)
 
@@ -131,13 +132,16 @@ class Router:
             "hold": self._hold, "postpone": self._postpone, "notify": self._notify,
             "escalate": self._escalate, "close": self._close,
         }
+        # decisions about one alert and its acknowledgement (webhook, panel) must not interleave
+        self._lock = threading.RLock()
         store.migrate("routing", MIGRATIONS)
 
     # ------------------------------------------------------------------ entry points
 
     def route(self, record: AlertRecord, now: dt.datetime | None = None) -> None:
         """Decide who hears about a newly raised alert, and queue the SMS."""
-        self._decide(record, None, now or self._clock.now())
+        with self._lock:
+            self._decide(self._book.get(record.id), self.route_of(record.id), now or self._clock.now())
 
     def check_escalations(self, now: dt.datetime | None = None) -> int:
         """Release held alerts and escalate unanswered ones that are due at ``now``; return how many acted on."""
@@ -146,23 +150,27 @@ class Router:
             "SELECT * FROM alert_routes WHERE status IN ('held', 'waiting') AND due_at <= ? ORDER BY due_at, alert_id",
             (format_time(now),))
         for row in rows:
-            self._decide(self._book.get(row["alert_id"]), _route(row), now)
+            with self._lock:  # read fresh under the lock: an acknowledgement may have just come in
+                route = self.route_of(row["alert_id"])
+                if route is not None and route.status in ACTIVE:
+                    self._decide(self._book.get(route.alert_id), route, now)
         return len(rows)
 
     def escalate_now(self, alert_id: int, why: str, now: dt.datetime | None = None) -> None:
         """Pass the alert to the next person at once (the SMS to the current one failed)."""
         now = now or self._clock.now()
-        route = self.route_of(alert_id)
-        if route is None or route.status != "waiting":
-            return
-        with self._store.transaction() as conn:
-            conn.execute("UPDATE alert_routes SET due_at=?, reason=? WHERE alert_id=?",
-                         (format_time(now), why, alert_id))
-        self._decide(self._book.get(alert_id), self.route_of(alert_id), now)
+        with self._lock:
+            route = self.route_of(alert_id)
+            if route is None or route.status != "waiting":
+                return
+            with self._store.transaction() as conn:
+                conn.execute("UPDATE alert_routes SET due_at=?, reason=? WHERE alert_id=?",
+                             (format_time(now), why, alert_id))
+            self._decide(self._book.get(alert_id), self.route_of(alert_id), now)
 
     def taken(self, record: AlertRecord) -> None:
         """The alert was acknowledged or resolved: stop escalating and drop unsent notices."""
-        with self._store.transaction() as conn:
+        with self._lock, self._store.transaction() as conn:
             conn.execute("UPDATE alert_routes SET status='done', due_at=NULL WHERE alert_id=? AND status IN "
                          "('held', 'waiting')", (record.id,))
         cancelled = self._outbox.cancel(record.id)
@@ -199,7 +207,7 @@ class Router:
             self.taken(record)
 
     def _notify(self, record: AlertRecord, route: Route | None, decision: Decision, now: dt.datetime) -> None:
-        contact = self._next_contact(record.household, 0, now)
+        contact = self._next_contact(record, 0, now)
         if contact is None:
             self._save(record, "exhausted")
             self._book.add_step(record.id, "no_contacts", "router",
@@ -211,7 +219,7 @@ class Router:
 
     def _escalate(self, record: AlertRecord, route: Route | None, decision: Decision, now: dt.datetime) -> None:
         assert route is not None
-        contact = self._next_contact(record.household, route.position, now)
+        contact = self._next_contact(record, route.position, now)
         if contact is None:
             self._save(record, "exhausted", position=route.position, contact=None)
             self._book.add_step(record.id, "escalation_exhausted", "router",
@@ -253,9 +261,14 @@ class Router:
                  contact.phone if contact else "", format_time(notified_at) if notified_at else None,
                  format_time(due_at) if due_at else None))
 
-    def _next_contact(self, household: str, after: int, now: dt.datetime) -> Contact | None:
-        """The next person after ``after`` who is on duty; if none is, the next one at all (never nobody)."""
-        later = [c for c in self._directory.contacts(household) if c.position > after]
+    def _next_contact(self, record: AlertRecord, after: int, now: dt.datetime) -> Contact | None:
+        """The next person after ``after`` who is on duty; if none is, the next one at all (never nobody).
+
+        An ``sms_undeliverable`` alert skips the phone it is about: it cannot reach it.
+        """
+        unreachable = {record.alert.evidence.get("phone")} if record.alert.kind == "sms_undeliverable" else set()
+        later = [c for c in self._directory.contacts(record.household)
+                 if c.position > after and c.phone not in unreachable]
         return next((c for c in later if on_duty(c.on_duty, now)), later[0] if later else None)
 
     def _minutes(self, record: AlertRecord) -> int:

@@ -34,6 +34,14 @@ log = logging.getLogger(__name__)
 _ACK = re.compile(r"^\s*(?:ok|ack)\s*#?\s*(\d+)\s*[.!]?\s*$", re.IGNORECASE)
 
 
+def parse_code(text: str | int) -> int:
+    """The alert number in ``"OK 42"``, ``"ok42"`` or ``"42"``; :class:`AlertStateError` otherwise."""
+    m = _ACK.match(str(text)) or re.match(r"^\s*#?(\d+)\s*$", str(text))
+    if not m:
+        raise AlertStateError(f"{text!r} is not an alert code; type e.g. OK 42")
+    return int(m.group(1))
+
+
 @dataclass(frozen=True)
 class TickReport:
     """What one tick did: alerts escalated or released, and the outbox's sends."""
@@ -72,6 +80,7 @@ class AlertService:
         if config.alerts.contacts:
             self.directory.load_from_config(config)
         self.outbox = Outbox(store, clock, channel, status_callback=config.alerts.status_callback_url)
+        self.outbox.recover_interrupted()
         self.router = Router(store, self.book, self.directory, self.outbox, clock,
                              quiet_hours=QuietHours.parse(config.alerts.quiet_hours, config.source),
                              escalate_after=config.alerts.escalate_after_minutes)
@@ -100,14 +109,15 @@ class AlertService:
             report.failed += more.failed
         return TickReport(routed, report)
 
+    def check_escalations(self, now: dt.datetime | None = None) -> int:
+        """Release held alerts and escalate unanswered ones due at ``now`` (part of :meth:`tick`)."""
+        return self.router.check_escalations(now or self.clock.now())
+
     # ------------------------------------------------------------------ people in
 
     def acknowledge_from_terminal(self, code: str | int, by: str = "terminal") -> AlertRecord:
         """The demo's way to take an alert: its code (``42`` or ``OK 42``)."""
-        m = _ACK.match(str(code)) or re.match(r"^\s*#?(\d+)\s*$", str(code))
-        if not m:
-            raise AlertStateError(f"{code!r} is not an alert code; type e.g. OK 42")
-        return self.book.acknowledge(int(m.group(1)), by=by, via="terminal")
+        return self.book.acknowledge(parse_code(code), by=by, via="terminal")
 
     def reply_to_sms(self, phone: str, text: str) -> str | None:
         """Handle an SMS from ``phone``; return the reply text, or ``None`` for a number we do not know."""
@@ -152,17 +162,19 @@ class AlertService:
         if event == "sent":
             self.book.add_step(msg.alert_id, "sms_sent", "outbox",
                                f"{detail} as {msg.sid}" + (" (may be a duplicate)" if msg.possible_duplicate else ""))
+        elif event == "retry" and msg.attempts == 1:  # once per message: the panel shows it is late
+            self.book.add_step(msg.alert_id, "sms_retrying", "outbox", f"{detail}: {msg.last_error}")
         elif event == "delivered":
             self.book.add_step(msg.alert_id, "sms_delivered", "twilio", detail)
         elif event in ("failed", "undelivered"):
             why = f"SMS to {msg.recipient} {event}" + (f" (error {msg.error_code})" if msg.error_code else "")
             self.book.add_step(msg.alert_id, f"sms_{event}", "twilio" if event == "undelivered" else "outbox",
                                f"{detail}: {msg.last_error or msg.delivery_status}")
-            self._raise_undeliverable(msg, why)
-            if msg.purpose == "alert":
+            if msg.purpose == "alert":  # the next person first: the alert matters more than the fault
                 route = self.router.route_of(msg.alert_id)
                 if route is not None and route.contact_phone == msg.phone:
                     self.router.escalate_now(msg.alert_id, why)
+            self._raise_undeliverable(msg, why)
 
     def _raise_undeliverable(self, msg: OutboxMessage, why: str) -> None:
         """A visible technical alert: someone's number or our Twilio account needs fixing."""
@@ -173,8 +185,8 @@ class AlertService:
         if about.alert.kind == "sms_undeliverable":
             return  # do not alert about failing to send an alert about failing to send
         alert = Alert(time=self.clock.now(), household=about.household, kind="sms_undeliverable", severity="high",
-                      message=f"{why}: {msg.last_error or msg.delivery_status}. Check the number of "
-                              f"{msg.recipient} and the Twilio account.",
+                      message=f"{why} about alert {msg.alert_id}. Check {msg.recipient}'s number "
+                              f"{msg.phone} and the Twilio account." + (f" {msg.last_error}" if msg.last_error else ""),
                       technical=True, condition=f"sms_undeliverable:{msg.phone}",
                       evidence={"outbox_id": msg.id, "alert_id": msg.alert_id, "phone": msg.phone,
                                 "error_code": msg.error_code})

@@ -14,8 +14,10 @@ import datetime as dt
 import logging
 from collections.abc import Iterable, Sequence
 
+import numpy as np
+
 from analytics.detectors import Context, Detector, Finding, default_detectors
-from analytics.routine import Routine
+from analytics.routine import ABSENT_RATIO, Routine
 from analytics.state import HomeState
 from hub.alert import Alert
 from hub.clock import Clock
@@ -23,6 +25,9 @@ from hub.events import Event
 
 log = logging.getLogger(__name__)
 
+#: kinds that all describe one silent home: while one of the first two is active, the others wait
+_SILENCE_KINDS = frozenset({"inactivity", "no_wake", "low_activity"})
+_SILENCE_LEADERS = frozenset({"inactivity", "no_wake"})
 #: how long a raised once-only condition is remembered
 _ONCE_MEMORY = dt.timedelta(days=3)
 
@@ -38,6 +43,8 @@ class Engine:
         self.name = name
         self.detectors = list(detectors) if detectors is not None else default_detectors(routine)
         self.state = HomeState(started=clock.now())
+        totals = routine.activity[:, -1] if routine.activity.size else None
+        self._dormant_below = float(ABSENT_RATIO * np.median(totals)) if totals is not None else 0.0
         self._active: dict[str, Alert] = {}
         self._raised_once: dict[str, dt.datetime] = {}
 
@@ -68,9 +75,17 @@ class Engine:
             for f in detector.check(ctx):
                 holding.setdefault(f.condition, f)
         new: list[Alert] = []
+        dormant = None
         for cond, f in holding.items():
             if cond in self._active or (f.once and cond in self._raised_once):
                 continue
+            if f.kind in _SILENCE_KINDS and any(a.kind in _SILENCE_LEADERS for a in self._active.values()):
+                continue  # the same silence is already reported
+            if f.kind in _SILENCE_KINDS:
+                if dormant is None:
+                    dormant = self.state.count_last_day(now) < self._dormant_below
+                if dormant:
+                    continue  # silent for a whole day already: reported when it began
             alert = Alert(time=now, household=self.household, kind=f.kind, severity=f.severity,
                           message=f.message, technical=f.technical, condition=cond, evidence=f.evidence)
             self._active[cond] = alert

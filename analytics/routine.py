@@ -29,6 +29,8 @@ DAY_START_HOUR = 6
 NIGHT_WINDOW_MIN = 30.0
 #: how many of the most recent days are kept in the per-day matrices
 KEEP_DAYS = 56
+#: a day with less activity than this fraction of the median day is an absent day
+ABSENT_RATIO = 0.15
 
 
 @dataclass
@@ -38,7 +40,10 @@ class Routine:
     Per-day matrices have one row per full history day (oldest first):
     ``quiet`` (minutes since the last activation at each 5-minute slot, 0 while out),
     ``activity`` (activations counted from 06:00 up to the end of each hour 06..05),
-    ``night`` (most distinct places moved through within 30 minutes, per slot).
+    ``night`` (most distinct places moved through within 30 minutes, per slot),
+    ``home`` (1 where the resident was at home at the slot, 0 while out).
+    Days on which the home was nearly silent all day (away, or the sensors were off) are left
+    out: they say nothing about a normal day (``absent_days`` lists them).
     """
 
     household: str
@@ -50,9 +55,12 @@ class Routine:
     activity: np.ndarray
     night: np.ndarray
     wake_minutes: list[float]
+    home: np.ndarray = field(default_factory=lambda: np.zeros((0, SLOTS), dtype=np.float32))
+    absent_days: list[str] = field(default_factory=list)
     front_door_night: list[float] = field(default_factory=list)
     out_durations: list[list[float]] = field(default_factory=list)
     appliance_minutes: dict[str, list[float]] = field(default_factory=dict)
+    on_minutes: dict[str, list[float]] = field(default_factory=dict)
     sensor_max_silence: dict[str, float] = field(default_factory=dict)
     sensor_kinds: dict[str, str] = field(default_factory=dict)
 
@@ -72,10 +80,13 @@ class Routine:
             "quiet": np.round(self.quiet, 2).tolist(),
             "activity": self.activity.tolist(),
             "night": self.night.tolist(),
+            "home": self.home.astype(int).tolist(),
+            "absent_days": self.absent_days,
             "wake_minutes": self.wake_minutes,
             "front_door_night": self.front_door_night,
             "out_durations": self.out_durations,
             "appliance_minutes": self.appliance_minutes,
+            "on_minutes": self.on_minutes,
             "sensor_max_silence": self.sensor_max_silence,
             "sensor_kinds": self.sensor_kinds,
         }
@@ -93,10 +104,13 @@ class Routine:
             quiet=np.asarray(p["quiet"], dtype=np.float32).reshape(n, SLOTS),
             activity=np.asarray(p["activity"], dtype=np.float32).reshape(n, 24),
             night=np.asarray(p["night"], dtype=np.float32).reshape(n, SLOTS),
+            home=np.asarray(p["home"], dtype=np.float32).reshape(n, SLOTS),
+            absent_days=list(p["absent_days"]),
             wake_minutes=[float(x) for x in p["wake_minutes"]],
             front_door_night=[float(x) for x in p["front_door_night"]],
             out_durations=[[float(a), float(b)] for a, b in p["out_durations"]],
             appliance_minutes={k: [float(x) for x in v] for k, v in p["appliance_minutes"].items()},
+            on_minutes={k: [float(x) for x in v] for k, v in p["on_minutes"].items()},
             sensor_max_silence={k: float(v) for k, v in p["sensor_max_silence"].items()},
             sensor_kinds=dict(p["sensor_kinds"]),
         )
@@ -129,7 +143,7 @@ def learn(events: Iterable[Event], household: str = "") -> Routine:
     act_front: list[bool] = []
     sensor_ids: dict[str, int] = {}
     on_since: dict[str, float] = {}
-    appliance: dict[str, list[float]] = defaultdict(list)
+    durations: dict[str, list[float]] = defaultdict(list)
     last_report: dict[str, float] = {}
     max_silence: dict[str, float] = {}
     kinds: dict[str, str] = {}
@@ -141,17 +155,19 @@ def learn(events: Iterable[Event], household: str = "") -> Routine:
         prev = last_report.get(e.sensor, _minutes(first, origin))
         max_silence[e.sensor] = max(max_silence.get(e.sensor, 0.0), m - prev)
         last_report[e.sensor] = m
-        if is_appliance(e.sensor, e.kind):
+        if e.kind not in ("power", "light"):
             if on_level(e):
                 on_since.setdefault(e.sensor, m)
             elif e.sensor in on_since:
-                appliance[e.sensor].append(round(m - on_since.pop(e.sensor), 2))
+                durations[e.sensor].append(m - on_since.pop(e.sensor))
         if tracker.activation(e):
             acts.append(m)
             act_sensor.append(sensor_ids.setdefault(e.sensor, len(sensor_ids)))
             act_bed.append(is_bed(e.sensor, e.kind))
             act_front.append(is_front_door(e.sensor, e.kind))
     end_m = _minutes(last, origin)
+    appliance = {k: [round(x, 2) for x in v] for k, v in durations.items() if is_appliance(k, kinds[k])}
+    on_minutes = {k: _summary(v) for k, v in durations.items() if not is_appliance(k, kinds[k])}
     for s, m in last_report.items():
         max_silence[s] = round(max(max_silence[s], end_m - m), 1)
     t = np.asarray(acts, dtype=float)
@@ -169,12 +185,14 @@ def learn(events: Iterable[Event], household: str = "") -> Routine:
     tau = (day_idx[:, None] * 1440 + np.arange(SLOTS)[None, :] * SLOT_MIN).astype(float)
     quiet = tau - _last_before(t, tau.ravel()).reshape(tau.shape)
     quiet = np.nan_to_num(quiet, nan=0.0)
+    home = np.ones(quiet.shape, dtype=np.float32)
     t_front, t_other = t[front], t[~front]
     if t_front.size:
         lf = _last_before(t_front, tau.ravel()).reshape(tau.shape)
         lo = _last_before(t_other, tau.ravel()).reshape(tau.shape)
         out = ~np.isnan(lf) & (np.isnan(lo) | (lo <= lf + OUT_GRACE_MIN))
         quiet[out] = 0.0
+        home[out] = 0.0
 
     # activations (at most one per sensor per minute) counted from 06:00, cumulated per hour
     activity = np.zeros((n, 24), dtype=np.float32)
@@ -201,15 +219,28 @@ def learn(events: Iterable[Event], household: str = "") -> Routine:
             slot = int((m % 1440) // SLOT_MIN)
             night[row, slot] = max(night[row, slot], len({x for _, x in window}))
 
+    totals = activity[:, -1]
+    present = totals >= ABSENT_RATIO * (np.median(totals) if n else 0.0)
+    absent_days = [d for d, ok in zip(days, present) if not ok]
+    days = [d for d, ok in zip(days, present) if ok]
+    quiet, activity, night, home, day_idx = quiet[present], activity[present], night[present], home[present], day_idx[present]
     wake = _wake_minutes(t[~bed], day_idx)
     front_night = [round(float(m % 1440), 1) for m in t_front if (m % 1440) < 6 * 60 or (m % 1440) >= 23 * 60]
     outs = _out_durations(t_front, t_other)
     return Routine(
         household=household, origin=origin, history_start=first, history_end=last, days=days,
-        quiet=quiet.astype(np.float32), activity=activity, night=night, wake_minutes=wake,
-        front_door_night=front_night, out_durations=outs, appliance_minutes=dict(appliance),
+        quiet=quiet.astype(np.float32), activity=activity, night=night, home=home, absent_days=absent_days,
+        wake_minutes=wake,
+        front_door_night=front_night, out_durations=outs, appliance_minutes=appliance, on_minutes=on_minutes,
         sensor_max_silence=max_silence, sensor_kinds=kinds,
     )
+
+
+def _summary(durations: list[float]) -> list[float]:
+    """[uses, 50th, 95th, 99th percentile, longest] of a sensor's on-times in minutes."""
+    a = np.asarray(durations, dtype=float)
+    q = np.quantile(a, [0.5, 0.95, 0.99])
+    return [float(a.size)] + [round(float(x), 2) for x in q] + [round(float(a.max()), 2)]
 
 
 def wake_minute(times: np.ndarray, day_start: float) -> float | None:

@@ -16,6 +16,7 @@ from hub.events import Event
 
 _GRACE = dt.timedelta(minutes=OUT_GRACE_MIN)
 _NIGHT_WINDOW = dt.timedelta(minutes=NIGHT_WINDOW_MIN)
+_DAY = dt.timedelta(days=1)
 
 
 def activity_day(when: dt.datetime) -> dt.date:
@@ -37,10 +38,14 @@ class HomeState:
     day_count: int = 0
     recent: deque = field(default_factory=deque)
     appliances_on: dict[str, dt.datetime] = field(default_factory=dict)
+    on_since: dict[str, dt.datetime] = field(default_factory=dict)
+    recent_all: deque = field(default_factory=deque)
+    counted: deque = field(default_factory=deque)
     last_report: dict[str, dt.datetime] = field(default_factory=dict)
     unavailable: dict[str, dt.datetime] = field(default_factory=dict)
     battery: dict[str, float] = field(default_factory=dict)
-    front_door_events: list[dt.datetime] = field(default_factory=list)
+    #: (time, whether the resident was out just before): coming home vs. going out
+    front_door_events: list[tuple[dt.datetime, bool]] = field(default_factory=list)
     _tracker: ActivationTracker = field(default_factory=ActivationTracker)
     _last_minute: dict[str, dt.datetime] = field(default_factory=dict)
 
@@ -54,6 +59,14 @@ class HomeState:
     def today_count(self, now: dt.datetime) -> int:
         """Activations (one per sensor per minute) since 06:00 of the current activity day."""
         return self.day_count if self.day == activity_day(now) else 0
+
+    def count_last_day(self, now: dt.datetime) -> int:
+        """Activations (one per sensor per minute) in the 24 hours before ``now``."""
+        return sum(1 for t in self.counted if t > now - _DAY)
+
+    def activations_recently(self, now: dt.datetime) -> int:
+        """How many activations (any sensor) in the last 30 minutes."""
+        return sum(1 for t in self.recent_all if t > now - _NIGHT_WINDOW)
 
     def places_recently(self, now: dt.datetime) -> set[str]:
         """Distinct non-bed sensors activated in the last 30 minutes."""
@@ -77,14 +90,22 @@ class HomeState:
                 self.appliances_on.setdefault(e.sensor, e.time)
             else:
                 self.appliances_on.pop(e.sensor, None)
+        elif e.kind not in ("power", "light"):
+            if on_level(e):
+                self.on_since.setdefault(e.sensor, e.time)
+            else:
+                self.on_since.pop(e.sensor, None)
         if not self._tracker.activation(e):
             return False
         self.last_activation = e.time
         self.last_activation_sensor = e.sensor
         bed = is_bed(e.sensor, e.kind)
+        self.recent_all.append(e.time)
+        while self.recent_all and self.recent_all[0] <= e.time - _NIGHT_WINDOW:
+            self.recent_all.popleft()
         if is_front_door(e.sensor, e.kind):
+            self.front_door_events.append((e.time, self.out))
             self.last_front = e.time
-            self.front_door_events.append(e.time)
             del self.front_door_events[:-50]
         else:
             self.last_other = e.time
@@ -100,4 +121,7 @@ class HomeState:
         if self._last_minute.get(e.sensor) != minute:
             self._last_minute[e.sensor] = minute
             self.day_count += 1
+            self.counted.append(e.time)
+            while self.counted and self.counted[0] <= e.time - _DAY:
+                self.counted.popleft()
         return True

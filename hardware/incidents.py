@@ -126,12 +126,13 @@ def apply_wandering(plan: DayPlan, inc: NightWandering) -> None:
     t = inc.at
     door_at = inc.at + (end - inc.at) * rng.uniform(0.3, 0.6)
     door_done = False
+    door: list[tuple[dt.datetime, float]] = []
     rooms = ["hall", "kitchen", "living_room", "hall", "bathroom", "bedroom"]
     i = 0
     while t < end:
         if not door_done and t >= door_at:
             out = min(t + dt.timedelta(seconds=rng.randint(40, 150)), end)
-            plan.door.extend([(t, 1.0), (out, 0.0)])
+            door += [(t, 1.0), (out, 0.0)]
             segs.append(Segment(t, out, "hall", BUSY_RATE))
             t, door_done = out, True
             continue
@@ -143,7 +144,7 @@ def apply_wandering(plan: DayPlan, inc: NightWandering) -> None:
         segs.append(Segment(t, stop, room, BUSY_RATE if room == "hall" else POTTER_RATE * 1.5))
         t = stop
     _override(plan, inc.at, end, segs)
-    plan.door.sort()
+    plan.door = sorted(plan.door + door)
 
 
 def apply_stove(plan: DayPlan, inc: StoveLeftOn) -> None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 import math
+import random
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -27,7 +28,7 @@ from hub.events import Event
 
 from hardware.incidents import (TERMINAL, Incident, NightWandering, NoWake, StoveLeftOn, apply_stop,
                                 apply_stove, apply_wandering, event_time, stop_time)
-from hardware.resident import APPLIANCES, PROFILES, ROOMS, DayPlan, RoutinePlanner, day_rng
+from hardware.resident import APPLIANCES, PROFILES, ROOMS, DayPlan, RoutinePlanner
 
 PIR_RETRIGGER = dt.timedelta(seconds=60)
 PIR_HOLD = dt.timedelta(seconds=90)
@@ -208,19 +209,23 @@ class SimulatedHome:
     def _readings(self, plan: DayPlan, state: _HomeState) -> list[tuple[dt.datetime, str, str, float]]:
         """Every reading the plan causes, unordered: (time, sensor, kind, value)."""
         out: list[tuple[dt.datetime, str, str, float]] = []
-        rng = day_rng(self.household, self.seed, plan.day, "sensors")
-        self._motion(plan, state, rng, out)
-        self._lights(plan, state, rng, out)
-        self._plugs(plan, state, rng, out)
+        self._motion(plan, state, out)
+        self._lights(plan, state, out)
+        self._plugs(plan, state, out)
         out.extend((t, DOOR_SENSOR, "door", v) for t, v in plan.door)
         self._batteries(plan, out)
         return out
 
-    def _motion(self, plan: DayPlan, state: _HomeState, rng, out: list) -> None:
+    def _rng(self, what: str, when: dt.datetime) -> random.Random:
+        """A random stream for one segment or appliance use: an incident elsewhere leaves it unchanged."""
+        return random.Random(f"{self.household}|{self.seed}|{what}|{when.isoformat()}")
+
+    def _motion(self, plan: DayPlan, state: _HomeState, out: list) -> None:
         pulses: dict[str, list[dt.datetime]] = {room: [] for room in ROOMS}
         for seg in plan.segments:
             if seg.room is None or seg.still:
                 continue
+            rng = self._rng(seg.room, seg.start)
             times = pulses[seg.room]
             times.append(seg.start + dt.timedelta(seconds=rng.randint(0, 3)))
             if seg.rate <= 0:
@@ -239,7 +244,7 @@ class SimulatedHome:
             sensor = f"{room}_pir"
             out.extend((t, sensor, "motion", v) for t, v in found)
 
-    def _lights(self, plan: DayPlan, state: _HomeState, rng, out: list) -> None:
+    def _lights(self, plan: DayPlan, state: _HomeState, out: list) -> None:
         lights = state.lights
 
         def switch(room: str, on: bool, when: dt.datetime) -> None:
@@ -255,6 +260,7 @@ class SimulatedHome:
                     switch(room, False, seg.start)
             if seg.room is None:
                 continue
+            rng = self._rng(f"{seg.room}_light", seg.start)
             if not seg.lit:
                 switch(seg.room, False, seg.start)
             elif is_dark(seg.start):
@@ -267,11 +273,12 @@ class SimulatedHome:
                 if t < seg.end:
                     switch(seg.room, True, t + dt.timedelta(seconds=rng.randint(0, 600)))
 
-    def _plugs(self, plan: DayPlan, state: _HomeState, rng, out: list) -> None:
+    def _plugs(self, plan: DayPlan, state: _HomeState, out: list) -> None:
         for u in plan.uses:
             plug = state.plugs[u.appliance]
             if plug.stuck:
                 continue
+            rng = self._rng(u.appliance, u.start)
             _room, watts, _auto = APPLIANCES[u.appliance]
             watts = round(watts * rng.uniform(0.93, 1.07), 1)
             out.append((u.start, u.appliance, "appliance", 1.0))
@@ -287,6 +294,7 @@ class SimulatedHome:
             out.append((u.end, u.appliance, "appliance", 0.0))
             out.append((u.end, u.appliance, "power", 0.0))
         for name, plug in state.plugs.items():
+            rng = self._rng(name, plan.start)
             while plug.stuck and plug.next_report < plan.end:
                 out.append((plug.next_report, name, "power", round(plug.watts * rng.uniform(0.97, 1.03), 1)))
                 plug.next_report += POWER_REPORT

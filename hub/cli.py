@@ -20,6 +20,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "export": ("hub.commands.export_events", "write stored events to an event CSV"),
     "replay": ("analytics.replay", "learn from a history CSV and replay events with a simulated clock"),
     "bench": ("hub.commands.bench", "measure ingest, training or panel performance"),
+    "simulate": ("hardware.simulate_cli", "write a simulated home's events (with optional incidents) as an event CSV"),
+    "alerts": ("alerts.cli", "list, take and resolve alerts; inspect the SMS outbox; send a test SMS"),
 }
 
 

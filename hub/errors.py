@@ -92,3 +92,7 @@ class LoginThrottled(PanelError):
     def __init__(self, retry_after: int) -> None:
         self.retry_after = retry_after
         super().__init__(f"too many failed log-ins; try again in {max(1, round(retry_after / 60))} min")
+
+
+class PanelServerError(EldercareError, RuntimeError):
+    """The panel's web server could not be started."""

@@ -112,6 +112,9 @@ def broker(tmp_path: Path) -> Iterator[Broker]:
         "autosave_interval 1\n"
         "max_queued_messages 0\n"
         "max_inflight_messages 0\n"
+        # started as root, mosquitto drops to user "mosquitto", which cannot write its persistence
+        # file in pytest's tmp dir (so sessions silently did not survive a restart); no effect otherwise
+        "user root\n"
     )
     b = Broker("127.0.0.1", port, conf, data / "mosquitto.log")
     b.start()

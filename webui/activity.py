@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import statistics
+import threading
 from collections import defaultdict
 
 from hub.store import Store
@@ -40,27 +41,63 @@ def hourly_activity(store: Store, household: str, first: dt.date, last: dt.date)
     return {(r["day"], r["h"]): r["m"] for r in rows}
 
 
-def today_against_usual(store: Store, household: str, now: dt.datetime,
-                        baseline_days: int = BASELINE_DAYS) -> dict:
+def usual_day(store: Store, household: str, now: dt.datetime, baseline_days: int = BASELINE_DAYS) -> dict:
+    """The usual day before ``now``'s date: median active minutes per hour over the previous days, and the
+    median total over the hours before ``now``'s hour (``usual_so_far``); None where there is no history."""
+    today = now.date()
+    first = today - dt.timedelta(days=baseline_days)
+    hours = hourly_activity(store, household, first, today - dt.timedelta(days=1))
+    days = [(first + dt.timedelta(days=i)).isoformat() for i in range(baseline_days)]
+    seen_days = [d for d in days if any((d, h) in hours for h in range(24))]
+    usual = [round(statistics.median([hours.get((d, h), 0) for d in seen_days]), 1) if seen_days else None
+             for h in range(24)]
+    usual_so_far = (statistics.median([sum(hours.get((d, h), 0) for h in range(now.hour)) for d in seen_days])
+                    if seen_days else None)
+    return {"usual": usual, "usual_so_far": usual_so_far, "baseline_days": len(seen_days)}
+
+
+class UsualCache:
+    """Remembers each household's usual day for the current hour.
+
+    The usual is computed from earlier days only, so it changes at most once an hour; the caseload
+    asks for dozens of households on every load, and this keeps that to one query for today each.
+    """
+
+    def __init__(self, baseline_days: int = BASELINE_DAYS) -> None:
+        self.baseline_days = baseline_days
+        self._hour: tuple[dt.date, int] | None = None
+        self._usual: dict[str, dict] = {}
+        self._lock = threading.Lock()  # the panel serves from several threads
+
+    def get(self, store: Store, household: str, now: dt.datetime) -> dict:
+        """The usual day for ``household`` as :func:`usual_day` returns it, cached for ``now``'s hour."""
+        key = (now.date(), now.hour)
+        with self._lock:
+            if key != self._hour:
+                self._hour, self._usual = key, {}
+            cached = self._usual.get(household)
+        if cached is None:
+            cached = usual_day(store, household, now, self.baseline_days)
+            with self._lock:
+                if self._hour == key:
+                    self._usual[household] = cached
+        return cached
+
+
+def today_against_usual(store: Store, household: str, now: dt.datetime, cache: UsualCache | None = None) -> dict:
     """Today's activity hour by hour beside the median of the same hour over the previous days.
 
     ``so_far`` and ``usual_so_far`` compare the hours already complete (before ``now``'s hour);
     ``usual_so_far`` is the median over baseline days of their total over those hours.
     """
+    usual = cache.get(store, household, now) if cache else usual_day(store, household, now)
     today = now.date()
-    first = today - dt.timedelta(days=baseline_days)
-    hours = hourly_activity(store, household, first, today)
-    days = [(first + dt.timedelta(days=i)).isoformat() for i in range(baseline_days)]
-    seen_days = [d for d in days if any((d, h) in hours for h in range(24))]
-    usual = [round(statistics.median([hours.get((d, h), 0) for d in seen_days]), 1) if seen_days else None
-             for h in range(24)]
+    hours = hourly_activity(store, household, today, today)
     today_iso = today.isoformat()
     today_series = [hours.get((today_iso, h), 0) if h <= now.hour else None for h in range(24)]
     so_far = sum(hours.get((today_iso, h), 0) for h in range(now.hour))
-    usual_so_far = (statistics.median([sum(hours.get((d, h), 0) for h in range(now.hour)) for d in seen_days])
-                    if seen_days else None)
-    return {"date": today_iso, "hour": now.hour, "hours": list(range(24)), "today": today_series,
-            "usual": usual, "so_far": so_far, "usual_so_far": usual_so_far, "baseline_days": len(seen_days)}
+    return {"date": today_iso, "hour": now.hour, "hours": list(range(24)), "today": today_series, **usual,
+            "so_far": so_far}
 
 
 def daily_trends(store: Store, household: str, last: dt.date, days: int) -> dict:
@@ -89,16 +126,17 @@ def daily_trends(store: Store, household: str, last: dt.date, days: int) -> dict
 
 
 def appliance_use(store: Store, household: str, first: dt.date, last: dt.date) -> list[dict]:
-    """Per appliance room: minutes on and energy per day (lists aligned with the days ``first`` .. ``last``)."""
+    """Per appliance (room and kind): minutes on and energy per day (lists aligned with the days ``first`` .. ``last``)."""
     rows = store.query(
-        f"SELECT room, substr(hour, 1, 10) AS day, SUM(active_minutes) AS m, SUM(energy_wh) AS wh FROM summaries "
-        f"WHERE household = ? AND hour >= ? AND hour < ? AND {_IN_APPLIANCE} GROUP BY room, day",
+        f"SELECT room, kind, substr(hour, 1, 10) AS day, SUM(active_minutes) AS m, SUM(energy_wh) AS wh "
+        f"FROM summaries WHERE household = ? AND hour >= ? AND hour < ? AND {_IN_APPLIANCE} GROUP BY room, kind, day",
         (household, _day_start(first), _day_start(last + dt.timedelta(days=1))))
     n = (last - first).days + 1
     index = {(first + dt.timedelta(days=i)).isoformat(): i for i in range(n)}
     by_room: dict[str, dict] = {}
     for r in rows:
-        entry = by_room.setdefault(r["room"] or "appliance", {"name": r["room"] or "appliance",
+        name = f"{r['room']} {r['kind']}".strip()
+        entry = by_room.setdefault(name, {"name": name,
                                                               "minutes": [0] * n, "energy_wh": [0.0] * n})
         entry["minutes"][index[r["day"]]] = r["m"]
         entry["energy_wh"][index[r["day"]]] = round(r["wh"], 1)

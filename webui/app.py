@@ -15,7 +15,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, render_template
+from flask import Flask, jsonify, redirect, render_template, request, url_for
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
@@ -24,6 +24,7 @@ from alerts.directory import Directory
 from hub.clock import Clock
 from hub.config import Config, PanelConfig
 from hub.store import Store
+from webui.activity import UsualCache
 from webui.audit import AuditLog
 from webui.notes import CaseNotes
 from webui.users import ROLE_LABELS, UserBook
@@ -44,6 +45,8 @@ class Panel:
     notes: CaseNotes
     book: AlertBook
     directory: Directory
+    #: each household's usual day, computed once an hour (see :class:`webui.activity.UsualCache`)
+    usual: UsualCache
 
 
 def create_app(config: Config | PanelConfig | None = None, *, store: Store, clock: Clock, alerts: Any = None,
@@ -52,7 +55,7 @@ def create_app(config: Config | PanelConfig | None = None, *, store: Store, cloc
     panel_config = config.panel if isinstance(config, Config) else (config or PanelConfig())
     app = Flask(__name__)
     app.config.update(
-        SECRET_KEY=_secret_key(panel_config.secret_key_env),
+        SECRET_KEY=(test_config or {}).get("SECRET_KEY") or _secret_key(panel_config.secret_key_env),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=getattr(panel_config, "secure_cookies", False),
@@ -70,7 +73,7 @@ def create_app(config: Config | PanelConfig | None = None, *, store: Store, cloc
     book = getattr(alerts, "book", None) or AlertBook(store, clock)
     directory = getattr(alerts, "directory", None) or Directory(store)
     panel = Panel(store, clock, UserBook(store, clock), AuditLog(store, clock), CaseNotes(store, clock),
-                  book, directory)
+                  book, directory, UsualCache())
     app.extensions[EXTENSION] = panel
     if alerts is not None:
         app.extensions["eldercare.alerts"] = alerts
@@ -81,6 +84,7 @@ def create_app(config: Config | PanelConfig | None = None, *, store: Store, cloc
     login.login_message = "Please log in to see this page."
     login.session_protection = "strong"
     login.user_loader(panel.users.load_session)
+    login.unauthorized_handler(_unauthorized)
 
     from webui.views import admin, api, auth, caseload, household, inbox
     for module in (auth, caseload, household, inbox, admin, api):
@@ -98,6 +102,13 @@ def create_app(config: Config | PanelConfig | None = None, *, store: Store, cloc
     _error_pages(app)
     app.after_request(_security_headers)
     return app
+
+
+def _unauthorized():
+    """Not logged in: the JSON API answers 401, pages send the browser to the log-in form."""
+    if request.blueprint == "api":
+        return jsonify(error="log in first"), 401
+    return redirect(url_for("auth.login", next=request.full_path.rstrip("?") if request.method == "GET" else None))
 
 
 def _secret_key(env_name: str) -> str:

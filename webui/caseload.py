@@ -91,24 +91,28 @@ class CaseloadEntry:
         }
 
 
-def build_caseload(store: Store, book: AlertBook, households: Iterable[Household], now: dt.datetime
-                   ) -> list[CaseloadEntry]:
-    """The households ordered by need: most urgent first, then longest-waiting alert, then name."""
+def build_caseload(store: Store, book: AlertBook, households: Iterable[Household], now: dt.datetime,
+                   usual: activity.UsualCache | None = None) -> list[CaseloadEntry]:
+    """The households ordered by need: most urgent first, then longest-waiting alert, then name.
+
+    Pass a long-lived ``usual`` cache so each household's usual day is computed once an hour.
+    """
     households = list(households)
     open_alerts: dict[str, list[AlertRecord]] = {h.id: [] for h in households}
     for record in book.list(households=open_alerts, states=("open", "acknowledged"), limit=10_000):
         open_alerts[record.household].append(record)
-    entries = [_entry(store, h, open_alerts[h.id], now) for h in households]
+    entries = [_entry(store, h, open_alerts[h.id], now, usual) for h in households]
     far_future = dt.datetime.max
     return sorted(entries, key=lambda e: (e.level, e.oldest_open or far_future, e.household.name.lower()))
 
 
-def _entry(store: Store, household: Household, alerts: list[AlertRecord], now: dt.datetime) -> CaseloadEntry:
+def _entry(store: Store, household: Household, alerts: list[AlertRecord], now: dt.datetime,
+           usual: activity.UsualCache | None) -> CaseloadEntry:
     alerts = sorted(alerts, key=lambda a: (a.state != "open", SEVERITIES.index(a.alert.severity), a.raised_at))
     last = activity.last_data_time(store, household.id)
     offline = last is None or now - last > HUB_SILENT_AFTER
     problems = [s for s in sensors.sensor_health(store, household.id, now) if s.problem]
-    today = activity.today_against_usual(store, household.id, now)
+    today = activity.today_against_usual(store, household.id, now, usual)
     reasons = [_alert_reason(a) for a in alerts]
     if offline:
         reasons.append(Reason(2, "No data from the hub yet" if last is None
@@ -128,10 +132,10 @@ def _alert_reason(record: AlertRecord) -> Reason:
     rank = SEVERITIES.index(severity)  # critical 0 .. low 3
     if record.state == "open":
         level = (0, 1, 3, 5)[rank]
-        text = f"{severity.capitalize()} alert, not yet taken: {record.alert.message}"
+        text = f"Not yet taken: {record.alert.message}"
     else:
         level = (3, 3, 5, 5)[rank]
-        text = f"{severity.capitalize()} alert, taken by {record.acknowledged_by}: {record.alert.message}"
+        text = f"Taken by {record.acknowledged_by}: {record.alert.message}"
     return Reason(level, text, severity)
 
 

@@ -1,13 +1,14 @@
 """Each sensor's health as the panel shows it: last seen, battery, availability, and what is wrong.
 
-Read from the raw events a hub keeps (battery and availability are technical events). Lookups go
-through the ``events(sensor, ts)`` index one sensor at a time, so this stays fast on a year of events.
+The readings come from :func:`hub.health.sensor_health` (the same records the hub sends
+upstream); this module judges them for people: silent too long, reporting offline, battery low.
 """
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 
+from hub import health
 from hub.store import Store
 
 #: a sensor not heard from for this long is reported silent
@@ -18,10 +19,9 @@ LOW_BATTERY = 20.0
 
 @dataclass(frozen=True)
 class SensorHealth:
-    """One sensor of a household and its state."""
+    """One sensor of a household, its state, and the problem in words ('' when fine)."""
 
     sensor: str
-    kind: str
     room: str
     last_seen: dt.datetime
     battery: float | None
@@ -30,7 +30,7 @@ class SensorHealth:
 
     def to_json(self) -> dict:
         """Plain data for the JSON API."""
-        return {"sensor": self.sensor, "kind": self.kind, "room": self.room,
+        return {"sensor": self.sensor, "room": self.room,
                 "last_seen": self.last_seen.isoformat(timespec="seconds"), "battery": self.battery,
                 "online": self.online, "problem": self.problem}
 
@@ -38,44 +38,16 @@ class SensorHealth:
 def sensor_health(store: Store, household: str, now: dt.datetime) -> list[SensorHealth]:
     """The household's sensors, those with a problem first, then by room and name."""
     result = []
-    for sensor in _sensors(store, household):
-        last = store.query("SELECT ts, kind, room FROM events WHERE sensor = ? AND household = ? "
-                           "ORDER BY ts DESC LIMIT 1", (sensor, household))[0]
-        activity = store.query("SELECT kind, room FROM events WHERE sensor = ? AND household = ? "
-                               "AND kind NOT IN ('battery', 'availability') ORDER BY ts DESC LIMIT 1",
-                               (sensor, household))
-        battery = _latest(store, household, sensor, "battery")
-        availability = _latest(store, household, sensor, "availability")
-        last_seen = dt.datetime.fromisoformat(last["ts"])
-        online = None if availability is None else availability >= 0.5
+    for s in health.sensor_health(store, household):
         problems = []
-        if online is False:
+        if s.online is False:
             problems.append("reports offline")
-        if now - last_seen > SILENT_AFTER:
-            problems.append(f"silent for {_ago(now - last_seen)}")
-        if battery is not None and battery < LOW_BATTERY:
-            problems.append(f"battery {battery:.0f}%")
-        kind, room = (activity[0]["kind"], activity[0]["room"]) if activity else (last["kind"], last["room"])
-        result.append(SensorHealth(sensor, kind, room, last_seen, battery, online, "; ".join(problems)))
+        if now - s.last_seen > SILENT_AFTER:
+            problems.append(f"silent for {_ago(now - s.last_seen)}")
+        if s.battery is not None and s.battery < LOW_BATTERY:
+            problems.append(f"battery {s.battery:.0f}%")
+        result.append(SensorHealth(s.sensor, s.room, s.last_seen, s.battery, s.online, "; ".join(problems)))
     return sorted(result, key=lambda s: (not s.problem, s.room, s.sensor))
-
-
-def _sensors(store: Store, household: str) -> list[str]:
-    """Distinct sensor names of the household, hopping through the sensor index (no full scan)."""
-    names, current = [], ""
-    while True:
-        row = store.query("SELECT MIN(sensor) FROM events WHERE sensor > ?", (current,))[0]
-        if row[0] is None:
-            return names
-        current = row[0]
-        if store.query("SELECT 1 FROM events WHERE sensor = ? AND household = ? LIMIT 1", (current, household)):
-            names.append(current)
-
-
-def _latest(store: Store, household: str, sensor: str, kind: str) -> float | None:
-    rows = store.query("SELECT value FROM events WHERE sensor = ? AND household = ? AND kind = ? "
-                       "ORDER BY ts DESC LIMIT 1", (sensor, household, kind))
-    return rows[0][0] if rows else None
 
 
 def _ago(delta: dt.timedelta) -> str:

@@ -2,10 +2,12 @@
 
 The limit is ``factor`` times this appliance's usual long use (its 75th percentile on-time),
 never below ``floor_min`` nor above ``ceiling_min``; an appliance with no history gets
-``prior_min``. With nobody moving for ``still_min`` the limit is halved (but not below the floor):
+``prior_min``. An appliance that is often on past that limit in normal life (at least twice) is only judged against the longest on-time ever seen. With nobody moving for ``still_min`` the limit is halved (but not below the floor):
 a cooker left on by someone who has stopped moving is the dangerous case.
 """
 from __future__ import annotations
+
+import datetime as dt
 
 import numpy as np
 
@@ -17,22 +19,32 @@ from analytics.routine import Routine
 class ApplianceOn:
     """An appliance switched on and not switched off for far longer than usual."""
 
-    def __init__(self, routine: Routine, *, factor: float = 4.0, floor_min: float = 45.0,
+    def __init__(self, routine: Routine, *, factor: float = 4.0, floor_min: float = 120.0,
                  ceiling_min: float = 5 * 60, prior_min: float = 120.0, still_min: float = 30.0) -> None:
         self.limits: dict[str, float] = {}
         self.usual: dict[str, float] = {}
         for sensor, mins in routine.appliance_minutes.items():
             if len(mins) >= 3:
-                usual = float(np.quantile(mins, 0.75))
+                a = np.asarray(mins)
+                usual = float(np.quantile(a, 0.75))
                 self.usual[sensor] = usual
-                self.limits[sensor] = float(np.clip(usual * factor, floor_min, ceiling_min))
+                limit = float(np.clip(usual * factor, floor_min, ceiling_min))
+                if np.sum(a > limit) >= 2:
+                    # often on for hours in normal life: only beyond anything seen before
+                    limit = max(limit, float(a.max()) * 1.2)
+                self.limits[sensor] = limit
         self.prior, self.floor, self.still = prior_min, floor_min, still_min
+        self._raised: dict[str, tuple[dt.datetime, Finding]] = {}
 
     def check(self, ctx: Context) -> list[Finding]:
         """One finding per appliance that is past its limit."""
         s, now = ctx.state, ctx.now
         found = []
         for sensor, since in s.appliances_on.items():
+            held = self._raised.get(sensor)
+            if held is not None and held[0] == since:
+                found.append(held[1])  # still on since the alert: the same condition holds
+                continue
             on_min = (now - since).total_seconds() / 60
             limit = self.limits.get(sensor, self.prior)
             other = s.last_activation if s.last_activation_sensor != sensor else since
@@ -46,8 +58,12 @@ class ApplianceOn:
             nobody = " No movement since then." if still and other <= since else ""
             msg = (f"{sensor} has been on since {clock(since)} ({duration(on_min)}) at {who(ctx.name)}'s home. "
                    f"{usual_txt}{nobody}")
-            found.append(Finding(f"appliance_on:{sensor}", "appliance_on", "high" if still else "medium",
-                                 sms_text(msg.strip()),
-                                 evidence={"sensor": sensor, "on_since": since.isoformat(), "on_min": round(on_min),
-                                           "limit_min": round(limit), "usual_min": usual, "nobody_moving": still}))
+            finding = Finding(f"appliance_on:{sensor}", "appliance_on", "high" if still else "medium",
+                              sms_text(msg.strip()),
+                              evidence={"sensor": sensor, "on_since": since.isoformat(), "on_min": round(on_min),
+                                        "limit_min": round(limit), "usual_min": usual, "nobody_moving": still})
+            self._raised[sensor] = (since, finding)
+            found.append(finding)
+        for sensor in [x for x in self._raised if x not in s.appliances_on]:
+            del self._raised[sensor]
         return found

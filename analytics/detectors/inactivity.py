@@ -2,17 +2,35 @@
 
 The limit for each 5-minute slot is the longest quiet spell seen at home within an hour of that
 time of day over the history, widened when the history is short, never below ``floor_min`` nor
-above ``ceiling_min``. After the front door with nothing since, the resident is out, not
-collapsed: then only "not back by the usual time" is raised, when the absence is longer than any
-seen before (and at least ``out_floor_min``).
+above ``ceiling_min``. Where the resident was seldom at home at that time of day, the limit is
+shrunk towards their all-day figure, since a few days say little.
+
+A second sign shortens the wait: the last thing used was left open or on (a door, a cupboard, a
+motion sensor still reporting) far longer than it ever stays so, and nothing has moved since:
+someone stopped in the middle of what they were doing. This only applies to sensors that are
+hardly ever left on (``open_rare``) and never raises sooner than ``open_floor_min``.
+
+After the front door with nothing since, the resident is out, not collapsed: then only "not back
+by the usual time" is raised, when the absence is longer than any seen before (and at least
+``out_floor_min``). Once raised, the alert holds until the home is clearly active again (a
+stray reading from one sensor does not re-arm it).
 """
 from __future__ import annotations
+
+import datetime as dt
 
 import numpy as np
 
 from analytics.detectors import Context, Finding, minute_of_day, shrink, slot_of, windowed_max
 from analytics.explain import clock, duration, sms_text, who
 from analytics.routine import Routine
+from analytics.sensors import is_bed
+from analytics.state import HomeState
+
+#: kinds of sensor that someone opens by hand and normally closes again
+OPENED_BY_HAND = ("door", "contact")
+#: activations within 30 minutes that show the home is active again after an alert
+RESUMED_ACTIVATIONS = 3
 
 
 class Inactivity:
@@ -20,24 +38,49 @@ class Inactivity:
 
     def __init__(self, routine: Routine, *, window_slots: int = 12, factor: float = 1.2,
                  margin_min: float = 20.0, floor_min: float = 60.0, ceiling_min: float = 16 * 60,
-                 out_floor_min: float = 12 * 60) -> None:
+                 prior_days: float = 3.0, out_floor_min: float = 12 * 60, open_factor: float = 3.0,
+                 open_floor_min: float = 30.0, open_rare: float = 0.02, use_open_sign: bool = True) -> None:
         self.n_days = routine.n_days
-        per_day = windowed_max(routine.quiet, window_slots)
+        q = routine.quiet
+        per_day = windowed_max(q, window_slots)
         self.per_day = per_day
-        longest = per_day.max(axis=0) if per_day.size else np.full(288, ceiling_min)
+        if per_day.size:
+            longest = per_day.max(axis=0)
+            home_days = windowed_max(routine.home, window_slots).sum(axis=0)
+            overall = float(np.quantile(longest, 0.75))
+            w = home_days / (home_days + prior_days)
+            longest = np.maximum(longest, w * longest + (1 - w) * overall)
+        else:
+            longest = np.full(q.shape[1] if q.ndim == 2 else 288, ceiling_min)
         self.longest = longest
         k = factor * shrink(routine.n_days)
         self.limit = np.clip(longest * k + margin_min, floor_min, ceiling_min)
         outs = [d for _, d in routine.out_durations]
         self.longest_out = max(outs, default=0.0)
         self.out_limit = max(out_floor_min, 1.5 * self.longest_out)
+        # sensors hardly ever left on: [uses, p50, p95, p99, max]
+        self.open_limit: dict[str, float] = {}
+        if use_open_sign:
+            for sensor, (uses, _p50, _p95, p99, _mx) in routine.on_minutes.items():
+                kind = routine.sensor_kinds.get(sensor, "")
+                if kind not in OPENED_BY_HAND or is_bed(sensor, kind):
+                    continue  # a mat or motion sensor held on means someone is there
+                if uses >= 10 and p99 * open_factor < open_floor_min:
+                    self.open_limit[sensor] = open_floor_min
+        self._raised_for: dt.datetime | None = None
+
+    def _resumed(self, s: HomeState, now: dt.datetime) -> bool:
+        return s.activations_recently(now) >= RESUMED_ACTIVATIONS
 
     def check(self, ctx: Context) -> list[Finding]:
         """Raise when the current quiet spell has passed this time of day's limit."""
-        s = ctx.state
+        s, now = ctx.state, ctx.now
         if s.last_activation is None:
             return []
-        quiet = (ctx.now - s.last_activation).total_seconds() / 60
+        if self._raised_for is not None and not self._resumed(s, now):
+            return [self._raised]
+        self._raised_for = None
+        quiet = (now - s.last_activation).total_seconds() / 60
         if s.out:
             if quiet < self.out_limit:
                 return []
@@ -47,17 +90,23 @@ class Inactivity:
             return [Finding("not_back", "not_back", "medium", sms_text(msg),
                             evidence={"out_since": s.last_front.isoformat(), "away_min": round(quiet),
                                       "longest_away_min": round(self.longest_out)})]
-        slot = slot_of(ctx.now)
+        slot = slot_of(now)
         limit = float(self.limit[slot])
+        last = s.last_activation_sensor
+        left_open = last in self.open_limit and last in s.on_since
+        if left_open:
+            limit = min(limit, self.open_limit[last])
         if quiet < limit:
             return []
         usual = float(self.longest[slot])
         within = int(np.sum(self.per_day[:, slot] <= usual)) if self.per_day.size else 0
-        msg = (f"No movement at home since {clock(s.last_activation)} ({duration(quiet)}). "
+        opened = f" {last} was left open/on at {clock(s.on_since[last])}." if left_open else ""
+        msg = (f"No movement at home since {clock(s.last_activation)} ({duration(quiet)}).{opened} "
                f"On {within} of the last {self.n_days} days {who(ctx.name)} moved within {duration(usual)} "
-               f"at this time of day. Last sensor: {s.last_activation_sensor}.")
+               f"at this time of day.")
         severity = "critical" if 7 * 60 <= minute_of_day(s.last_activation) < 22 * 60 else "high"
-        return [Finding("inactivity", "inactivity", severity, sms_text(msg),
-                        evidence={"last_activity": s.last_activation.isoformat(), "quiet_min": round(quiet),
-                                  "limit_min": round(limit), "usual_max_min": round(usual),
-                                  "days": self.n_days, "last_sensor": s.last_activation_sensor})]
+        self._raised = Finding("inactivity", "inactivity", severity, sms_text(msg), evidence={
+            "last_activity": s.last_activation.isoformat(), "quiet_min": round(quiet), "limit_min": round(limit),
+            "usual_max_min": round(usual), "days": self.n_days, "last_sensor": last, "left_open": left_open})
+        self._raised_for = s.last_activation
+        return [self._raised]

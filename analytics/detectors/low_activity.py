@@ -3,7 +3,8 @@
 Activity is counted from 06:00 as activations, at most one per sensor per minute (so a flapping
 mat does not swamp a day). From ``first_hour`` on, the count so far is compared with the count
 every history day had reached by the last full hour: the alert fires when today is below
-``ratio`` times the quietest history day and the usual day has enough activity to judge by.
+``ratio`` times the quietest history day and below ``median_ratio`` times the usual day, and the
+usual day has enough activity to judge by.
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from analytics.state import activity_day
 class LowActivity:
     """Far less activity since 06:00 than on any day of the history, by this hour."""
 
-    def __init__(self, routine: Routine, *, ratio: float = 0.6, first_hour: int = 11,
+    def __init__(self, routine: Routine, *, ratio: float = 0.8, median_ratio: float = 0.4, first_hour: int = 11,
                  min_usual: float = 30.0) -> None:
         a = routine.activity
         self.n_days = a.shape[0]
@@ -26,6 +27,7 @@ class LowActivity:
         self.least = a.min(axis=0) if self.ok else np.zeros(24)
         self.median = np.median(a, axis=0) if self.ok else np.zeros(24)
         self.ratio = ratio
+        self.median_ratio = median_ratio
         self.first_index = (first_hour - DAY_START_HOUR) % 24
         self.min_usual = min_usual
 
@@ -37,9 +39,11 @@ class LowActivity:
         idx = int(((now.hour - DAY_START_HOUR) % 24)) - 1  # last full hour since 06:00
         if idx < self.first_index - 1:
             return []
+        if ctx.state.out:
+            return []  # a day out is not a quiet day at home
         least, usual = float(self.least[idx]), float(self.median[idx])
         count = ctx.state.today_count(now)
-        if usual < self.min_usual or count >= self.ratio * least:
+        if usual < self.min_usual or count >= self.ratio * least or count >= self.median_ratio * usual:
             return []
         hour = clock(((idx + 1 + DAY_START_HOUR) % 24) * 60)
         msg = (f"A very quiet day for {who(ctx.name)}: {count} activities since 06:00. "

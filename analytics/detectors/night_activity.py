@@ -1,6 +1,6 @@
 """``night_activity``: movement at night unlike this person's nights.
 
-Two signs, between ``start_hour`` and ``end_hour``: moving through more distinct places within
+Two signs, between ``start_minute`` and ``end_minute`` after midnight: moving through more distinct places within
 half an hour than on any history night around this time (plus a margin), and the front door
 opening at a time of night it never opened in the history.
 """
@@ -17,17 +17,19 @@ from analytics.state import activity_day
 class NightActivity:
     """Wandering at night, or the front door opened when it never is."""
 
-    def __init__(self, routine: Routine, *, start_hour: int = 23, end_hour: int = 6, window_slots: int = 12,
-                 margin: int = 2, floor: int = 4, door_tolerance_min: float = 60.0) -> None:
+    def __init__(self, routine: Routine, *, start_minute: int = 30, end_minute: int = 6 * 60, window_slots: int = 12,
+                 margin: int = 3, floor: int = 7, door_tolerance_min: float = 60.0) -> None:
         self.n_days = routine.n_days
         per_day = windowed_max(routine.night, window_slots)
         self.usual = per_day.max(axis=0) if per_day.size else np.zeros(288)
         self.limit = np.maximum(self.usual + margin, floor)
-        self.start, self.end = start_hour * 60, end_hour * 60
+        self.start, self.end = start_minute, end_minute
         self.door_nights = np.asarray(routine.front_door_night, dtype=float)
         self.door_tolerance = door_tolerance_min
 
     def _is_night(self, m: float) -> bool:
+        if self.start <= self.end:
+            return self.start <= m < self.end
         return m >= self.start or m < self.end
 
     def _door_unusual(self, m: float) -> bool:
@@ -42,7 +44,8 @@ class NightActivity:
         if not self._is_night(minute_of_day(now)):
             return []
         cond = f"night_activity:{activity_day(now).isoformat()}"
-        door = next((t for t in reversed(s.front_door_events) if (now - t).total_seconds() <= 1800), None)
+        door = next((t for t, was_out in reversed(s.front_door_events)
+                     if (now - t).total_seconds() <= 1800 and not was_out), None)
         if door is not None and self._is_night(minute_of_day(door)) and self._door_unusual(minute_of_day(door)):
             msg = (f"Front door opened at {clock(door)} during the night. In the last {self.n_days} nights "
                    f"{who(ctx.name)} never opened it around this time.")

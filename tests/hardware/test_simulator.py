@@ -335,3 +335,21 @@ def test_runner_thread_runs_at_speed_and_stops():
     assert stopped_at > start
     assert seen and all(e.time < stopped_at for e in seen)
     assert all(a.time <= b.time for a, b in zip(seen, seen[1:]))
+
+
+# --------------------------------------------------------------------------- the command line
+
+def test_simulate_command_writes_a_canonical_csv_with_incidents(tmp_path):
+    from hub.cli import main
+    from hub.csvio import read_events
+
+    out = tmp_path / "home.csv"
+    assert main(["simulate", "--start", "2024-03-04", "--days", "3", "--seed", "1",
+                 "--incident", "collapse@2024-03-05T10:30", "--out", str(out)]) == 0
+    events = list(read_events(out))
+    expected = list(SimulatedHome("home-1", seed=1).events(START, START + dt.timedelta(days=3),
+                                                           [Collapse(dt.datetime(2024, 3, 5, 10, 30))]))
+    assert [e.csv_row() for e in events] == [e.csv_row() for e in expected]
+    assert resident_actions(e for e in events if e.time >= dt.datetime(2024, 3, 5, 10, 30)) == []
+    with pytest.raises(SystemExit):
+        main(["simulate", "--incident", "flood@2024-03-05T10:30"])

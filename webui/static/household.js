@@ -66,7 +66,9 @@
     var labels = d.days.map(shortDay);
     draw("daily", {
       type: "bar",
-      data: { labels: labels, datasets: [{ label: "Active minutes", data: d.active_minutes, backgroundColor: BLUE, borderRadius: 2 }] },
+      data: { labels: labels, datasets: [{ label: "Active minutes", data: d.active_minutes, borderRadius: 2,
+        // the last day is today, still going: drawn lighter
+        backgroundColor: d.days.map(function (_, i) { return i === d.days.length - 1 ? LIGHT_BLUE : BLUE; }) }] },
       options: { plugins: { legend: { display: false } }, scales: { y: { beginAtZero: true }, x: { ticks: { maxTicksLimit: 10 } } } }
     });
     draw("sleep", {
@@ -92,18 +94,22 @@
       options: { scales: { x: { stacked: true, ticks: { maxTicksLimit: 10 } }, y: { stacked: true, beginAtZero: true } } }
     });
     drawHeatmap(d);
+    root.dataset.days = String(d.days.length);
   }
 
+  function hourLabel(h) { return String(h).padStart(2, "0") + ":00"; }
+
   function drawHeatmap(d) {
-    var n = d.days.length;
-    var cells = d.heatmap.map(function (c) { return { x: c.day, y: c.hour, v: c.minutes }; });
+    var n = d.days.length, hours = [];
+    for (var h = 0; h < 24; h++) { hours.push(hourLabel(h)); }
+    var cells = d.heatmap.map(function (c) { return { x: c.day, y: hourLabel(c.hour), v: c.minutes }; });
     draw("heatmap", {
       type: "matrix",
       data: { datasets: [{
         label: "Active minutes", data: cells,
         backgroundColor: function (ctx) {
-          var v = ctx.raw ? ctx.raw.v : 0;
-          return "rgba(47,93,138," + (0.06 + 0.94 * Math.min(v, 60) / 60).toFixed(3) + ")";
+          var v = ctx.raw ? Math.min(ctx.raw.v, 60) : 0;
+          return v === 0 ? "#f1f3f7" : "rgba(31,63,104," + (0.12 + 0.88 * Math.sqrt(v / 60)).toFixed(3) + ")";
         },
         borderWidth: 0,
         width: function (ctx) { var a = ctx.chart.chartArea; return a ? Math.max(1, a.width / n - (n > 120 ? 0 : 1)) : 4; },
@@ -111,13 +117,13 @@
       }] },
       options: {
         plugins: { legend: { display: false }, tooltip: { callbacks: {
-          title: function (items) { var r = items[0].raw; return shortDay(r.x) + " " + String(r.y).padStart(2, "0") + ":00"; },
+          title: function (items) { var r = items[0].raw; return shortDay(r.x) + " " + r.y; },
           label: function (c) { return c.raw.v + " active minutes"; } } } },
         scales: {
           x: { type: "category", labels: d.days, offset: true, grid: { display: false },
                ticks: { maxTicksLimit: 12, callback: function (v) { return shortDay(d.days[v]); } } },
-          y: { type: "linear", min: -0.5, max: 23.5, reverse: true, offset: false, grid: { display: false },
-               ticks: { stepSize: 3, callback: function (v) { return String(v).padStart(2, "0") + ":00"; } } }
+          y: { type: "category", labels: hours, offset: true, grid: { display: false },
+               ticks: { autoSkip: false, callback: function (v) { return v % 3 === 0 ? hours[v] : ""; } } }
         }
       }
     });

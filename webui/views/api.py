@@ -19,7 +19,7 @@ TREND_DAYS = (30, 90, 365)
 def caseload():
     """The user's households ordered by need, with the reasons."""
     p = panel()
-    entries = build_caseload(p.store, p.book, visible_households(), p.clock.now())
+    entries = build_caseload(p.store, p.book, visible_households(), p.clock.now(), p.usual)
     audit("api caseload", detail=f"{len(entries)} households")
     return jsonify([e.to_json() for e in entries])
 
@@ -30,7 +30,7 @@ def today(household_id: str):
     """Today's activity hour by hour against the usual."""
     household = household_for(household_id, "api today")
     p = panel()
-    return jsonify(activity.today_against_usual(p.store, household.id, p.clock.now()))
+    return jsonify(activity.today_against_usual(p.store, household.id, p.clock.now(), p.usual))
 
 
 @bp.get("/households/<household_id>/trends")

@@ -22,7 +22,7 @@ def show(household_id: str):
     now = p.clock.now()
     return render_template(
         "household.html", household=household, now=now,
-        today=activity.today_against_usual(p.store, household.id, now),
+        today=activity.today_against_usual(p.store, household.id, now, p.usual),
         last_data=activity.last_data_time(p.store, household.id),
         sensors=sensors.sensor_health(p.store, household.id, now),
         alerts=p.book.list(households=[household.id], limit=100),

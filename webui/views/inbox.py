@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from alerts.book import OUTCOMES, STATES
+from hub.alert import SEVERITIES
 from hub.errors import AlertStateError, NotFoundError
 from webui.access import household_for, panel, requires, visible_households
 
@@ -15,13 +16,15 @@ bp = Blueprint("inbox", __name__)
 @bp.get("/alerts")
 @requires("alerts")
 def index():
-    """Alerts in one state (open by default), newest first."""
+    """Alerts in one state (open by default): open ones most serious first, resolved ones newest first."""
     state = request.args.get("state", "open")
     if state not in STATES:
         abort(404)
     p = panel()
     households = {h.id: h for h in visible_households()}
     records = p.book.list(households=households, states=[state], limit=500)
+    if state != "resolved":  # what is still open: the most serious first, then the longest waiting
+        records.sort(key=lambda r: (SEVERITIES.index(r.alert.severity), r.raised_at))
     counts = {s: len(p.book.list(households=households, states=[s], limit=10_000)) for s in ("open", "acknowledged")}
     return render_template("inbox.html", records=records, state=state, households=households, counts=counts)
 

@@ -1,0 +1,221 @@
+"""Routing, rota, quiet hours, escalation and acknowledgement, end to end through the local Twilio.
+
+Time only moves when the test moves the ManualClock (Monday 2024-03-04 08:00 at the start).
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import pytest
+
+from alerts.console_channel import ConsoleChannel
+from alerts.service import AlertService, make_channel
+from hub.alert import Alert
+from hub.errors import AlertStateError
+from tests.alerts.conftest import BOB, JANE, SUE
+
+
+@pytest.fixture
+def service(config, store, clock, channel):
+    return AlertService(config, store, clock, channel)
+
+
+def fall(clock, severity="critical") -> Alert:
+    return Alert(clock.now(), "smith", "inactivity", severity, "No movement since 07:10; usually up by 07:30.")
+
+
+def battery(clock) -> Alert:
+    return Alert(clock.now(), "smith", "battery_low", "low", "Hall motion sensor battery at 8%.", technical=True,
+                 condition="battery_low:hall_pir")
+
+
+def actions(service, alert_id):
+    return [(s.action, s.actor) for s in service.book.history(alert_id)]
+
+
+def test_an_alert_reaches_the_first_person_on_duty_once(service, twilio, clock):
+    rec = service.handle(fall(clock))
+    service.tick()
+    assert twilio.sent_to(JANE) == [
+        f"CRITICAL Mrs Smith, 08:00: No movement since 07:10; usually up by 07:30. Reply OK {rec.id} to take "
+        "this alert."]
+    assert service.handle(fall(clock)) is None, "same unresolved condition"
+    service.tick(clock.advance(dt.timedelta(minutes=5)))
+    assert len(twilio.messages) == 1
+    assert actions(service, rec.id) == [("raised", "detector"), ("notified", "Jane"), ("sms_sent", "outbox")]
+
+
+def test_unacknowledged_alert_escalates_and_the_one_before_is_told(service, twilio, clock):
+    rec = service.handle(fall(clock))
+    service.tick()
+    service.tick(clock.advance(dt.timedelta(minutes=14)))
+    assert twilio.sent_to(BOB) == []
+    service.tick(clock.advance(dt.timedelta(minutes=1)))  # critical: 15 minutes
+    assert twilio.sent_to(BOB)[0].startswith("ESCALATED (Jane did not answer in 15 min). CRITICAL Mrs Smith")
+    assert twilio.sent_to(JANE)[1] == (f"Alert {rec.id} (Mrs Smith) has been passed to Bob: Jane did not answer "
+                                       "in 15 min. No action needed.")
+    service.tick(clock.advance(dt.timedelta(minutes=15)))
+    assert len(twilio.sent_to(SUE)) == 1 and len(twilio.sent_to(BOB)) == 2  # Bob hears it went on to Sue
+    service.tick(clock.advance(dt.timedelta(hours=2)))
+    assert len(twilio.messages) == 5, "the ladder ends at the supervisor; nobody is told twice"
+    assert ("escalation_exhausted", "router") in actions(service, rec.id)
+    assert service.book.get(rec.id).state == "open"
+
+
+def test_escalation_time_depends_on_severity(service, twilio, clock):
+    service.handle(dataclasses.replace(fall(clock, "medium"), condition="quiet_day"))
+    service.tick()
+    service.tick(clock.advance(dt.timedelta(minutes=119)))
+    assert twilio.sent_to(BOB) == []
+    service.tick(clock.advance(dt.timedelta(minutes=1)))
+    assert len(twilio.sent_to(BOB)) == 1
+
+
+def test_acknowledged_alert_stops_escalating(service, twilio, clock):
+    rec = service.handle(fall(clock))
+    service.tick()
+    clock.advance(dt.timedelta(minutes=3))
+    assert service.reply_to_sms(JANE, f"ok{rec.id}").startswith(f"Thanks Jane, alert {rec.id} (Mrs Smith) is yours")
+    service.tick(clock.advance(dt.timedelta(hours=3)))
+    assert twilio.sent_to(BOB) == [] and len(twilio.messages) == 1
+    rec = service.book.get(rec.id)
+    assert (rec.state, rec.acknowledged_by, rec.acknowledged_via) == ("acknowledged", "Jane", "sms")
+
+
+def test_off_duty_worker_is_skipped(service, twilio, clock):
+    clock.set(dt.datetime(2024, 3, 9, 11, 0))  # Saturday: Jane works mon-fri
+    service.handle(fall(clock))
+    service.tick()
+    assert twilio.sent_to(JANE) == [] and len(twilio.sent_to(BOB)) == 1
+    service.tick(clock.advance(dt.timedelta(minutes=15)))
+    assert len(twilio.sent_to(SUE)) == 1 and twilio.sent_to(JANE) == []
+
+
+def test_technical_alert_waits_for_morning_but_a_fall_never_waits(service, twilio, clock):
+    clock.set(dt.datetime(2024, 3, 5, 3, 0))  # Tuesday 03:00, quiet hours 22:00-08:00; Jane is off duty
+    low = service.handle(battery(clock))
+    fell = service.handle(fall(clock))
+    service.tick()
+    assert [m["to"] for m in twilio.messages] == [BOB], "only the fall goes out at 03:00, to the on-duty backup"
+    assert ("held", "router") in actions(service, low.id)
+    service.tick(clock.set(dt.datetime(2024, 3, 5, 7, 59)) or clock.now())
+    assert all("battery" not in m["body"] for m in twilio.messages)
+    service.tick(clock.set(dt.datetime(2024, 3, 5, 8, 0)) or clock.now())
+    assert twilio.sent_to(JANE)[-1].startswith("LOW Mrs Smith, 03:00: Hall motion sensor battery at 8%.")
+    assert service.book.get(fell.id).state == "open"
+
+
+def test_technical_escalation_does_not_wake_people_at_night(service, twilio, clock):
+    clock.set(dt.datetime(2024, 3, 4, 21, 50))
+    service.handle(dataclasses.replace(battery(clock), severity="critical"))
+    service.tick()
+    assert len(twilio.sent_to(BOB)) == 1  # 21:50: not quiet yet; Jane is off duty
+    service.tick(clock.advance(dt.timedelta(minutes=20)))  # 22:10, due but quiet
+    assert twilio.sent_to(SUE) == []
+    service.tick(clock.set(dt.datetime(2024, 3, 5, 8, 0)) or clock.now())
+    assert len(twilio.sent_to(SUE)) == 1
+
+
+def test_invalid_number_moves_straight_to_the_next_person_and_is_visible(service, twilio, clock):
+    twilio.invalid_numbers.add(JANE)
+    rec = service.handle(fall(clock))
+    service.tick()
+    assert twilio.sent_to(JANE) == []
+    escalated = [b for b in twilio.sent_to(BOB) if b.startswith("ESCALATED (SMS to Jane failed (error 21211))")]
+    assert len(escalated) == 1 and f"Reply OK {rec.id} " in escalated[0]
+    assert [m.state for m in service.outbox.messages(alert_id=rec.id)] == ["failed", "sent"]
+    assert ("sms_failed", "outbox") in actions(service, rec.id)
+    undeliverable = service.book.list(states=["open"], households=["smith"])[0]
+    assert undeliverable.alert.kind == "sms_undeliverable" and undeliverable.alert.technical
+    assert f"Check Jane's number {JANE}" in undeliverable.alert.message
+    # Bob is told about the broken number too (never Jane: her number is the problem)
+    assert twilio.sent_to(BOB)[0] == escalated[0], "the alert goes out before the fault report"
+    assert [b for b in twilio.sent_to(BOB) if f"OK {undeliverable.id} " in b][0].startswith(
+        "HIGH Mrs Smith, 08:00: SMS to Jane failed (error 21211) about alert 1.")
+    assert len(twilio.messages) == 2
+
+
+def test_undelivered_report_escalates_at_once(service, twilio, clock):
+    rec = service.handle(fall(clock))
+    service.tick()
+    sid = twilio.messages[0]["sid"]
+    service.delivery_status(sid, "undelivered", 30003)
+    service.tick()
+    assert twilio.sent_to(BOB)[0].startswith("ESCALATED (SMS to Jane undelivered (error 30003)). CRITICAL")
+    assert twilio.sent_to(BOB)[1].startswith("HIGH Mrs Smith, 08:00: SMS to Jane undelivered (error 30003)")
+    assert len(twilio.sent_to(JANE)) == 1, "no 'passed on' notice to a phone that did not get the alert"
+    assert ("sms_undelivered", "twilio") in actions(service, rec.id)
+    assert ("escalated", "router") in actions(service, rec.id)
+
+
+def test_terminal_acknowledgement_for_the_demo(config, store, clock, console_stream):
+    service = AlertService(config, store, clock, ConsoleChannel(console_stream))
+    rec = service.handle(fall(clock))
+    service.tick()
+    assert console_stream.getvalue() == (
+        f"SMS to {JANE}: CRITICAL Mrs Smith, 08:00: No movement since 07:10; usually up by 07:30. "
+        f"Reply OK {rec.id} to take this alert.\n")
+    taken = service.acknowledge_from_terminal(f"OK {rec.id}")
+    assert (taken.state, taken.acknowledged_via) == ("acknowledged", "terminal")
+    with pytest.raises(AlertStateError):
+        service.acknowledge_from_terminal("help")
+
+
+def test_replies_from_contacts_and_strangers(service, twilio, clock, directory):
+    rec = service.handle(fall(clock))
+    assert service.reply_to_sms("+15005550006", f"OK {rec.id}") is None
+    assert service.reply_to_sms(JANE, "yes I'll go").startswith("eldercare: to take an alert, reply OK")
+    assert service.reply_to_sms(JANE, "OK 999").startswith("No alert 999 for you.")
+    assert service.book.get(rec.id).state == "open"
+    assert service.reply_to_sms(BOB, f"Ok #{rec.id}").startswith(f"Thanks Bob, alert {rec.id}")
+    assert service.reply_to_sms(JANE, f"OK {rec.id}") == f"Alert {rec.id} (Mrs Smith) was already taken by Bob at 08:00."
+
+
+def test_without_twilio_credentials_the_console_is_used(config, monkeypatch):
+    monkeypatch.delenv("TWILIO_AUTH_TOKEN", raising=False)
+    assert isinstance(make_channel(config), ConsoleChannel)
+    cfg = dataclasses.replace(config, alerts=dataclasses.replace(
+        config.alerts, twilio_account_sid="AC" + "0" * 32, twilio_from="+447700900999", api_base="http://127.0.0.1:9"))
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", "t")
+    channel = make_channel(cfg)
+    assert channel.name == "twilio"
+    channel.close()
+
+
+def test_an_answer_between_escalating_and_sending_stops_the_escalation_sms(service, twilio, clock):
+    rec = service.handle(fall(clock))
+    service.tick()
+    service.check_escalations(clock.advance(dt.timedelta(minutes=15)))  # Bob's SMS queued, not sent yet
+    service.reply_to_sms(JANE, f"OK {rec.id}")
+    service.outbox.process()
+    assert twilio.sent_to(BOB) == []
+    assert [m.state for m in service.outbox.messages(alert_id=rec.id) if m.phone == BOB] == ["cancelled"]
+
+
+def test_escalation_survives_a_restart(config, tmp_path, clock, channel, twilio):
+    from hub.store import Store
+    with Store(tmp_path / "hub.sqlite") as store:
+        AlertService(config, store, clock, channel).handle(fall(clock))
+    with Store(tmp_path / "hub.sqlite") as store:
+        service = AlertService(config, store, clock, channel)
+        service.tick()
+        service.tick(clock.advance(dt.timedelta(minutes=15)))
+    assert len(twilio.sent_to(JANE)) == 2 and len(twilio.sent_to(BOB)) == 1
+
+
+def test_start_up_settles_an_sms_the_last_process_was_sending(config, tmp_path, clock, channel, twilio):
+    """The real SIGKILL is in test_outbox; here the service's start-up must run that recovery."""
+    from hub.store import Store
+    with Store(tmp_path / "hub.sqlite") as store:
+        service = AlertService(config, store, clock, channel)
+        rec = service.handle(fall(clock))
+        [msg] = service.outbox.messages(alert_id=rec.id)
+        sid = channel.send(msg.phone, msg.body).sid  # Twilio took it ...
+        with store.transaction() as conn:  # ... and the process died before recording it
+            conn.execute("UPDATE outbox SET state='sending', attempts=1 WHERE id=?", (msg.id,))
+    with Store(tmp_path / "hub.sqlite") as store:
+        service = AlertService(config, store, clock, channel)
+        service.tick()
+        assert service.outbox.get(msg.id).sid == sid and service.outbox.get(msg.id).state == "sent"
+    assert len(twilio.sent_to(JANE)) == 1
