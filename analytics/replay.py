@@ -16,6 +16,7 @@ import logging
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from analytics.engine import Engine
 from hub.alert import Alert
 from hub.clock import ManualClock
 from hub.csvio import read_events
@@ -40,7 +41,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def replay(history: list[Event], events: Iterable[Event], until: dt.datetime, *, household: str = "",
            name: str = "", tick_seconds: int = 60) -> Iterator[Alert]:
     """Learn from ``history`` and yield the alerts the engine raises replaying ``events``."""
-    from analytics.engine import Engine
     from analytics.routine import learn
 
     routine = learn(history, household)
@@ -49,6 +49,15 @@ def replay(history: list[Event], events: Iterable[Event], until: dt.datetime, *,
     clock = ManualClock(start)
     engine = Engine(routine, clock, household=household, name=name)
     engine.prime(history)
+    yield from drive(engine, clock, evs, until, tick_seconds)
+
+
+def drive(engine: Engine, clock: ManualClock, events: list[Event], until: dt.datetime,
+          tick_seconds: int = 60) -> Iterator[Alert]:
+    """Feed time-ordered ``events`` to ``engine``, ticking the clock every ``tick_seconds`` between
+    them and on up to ``until``, as the live hub's scheduler would; yield every alert raised."""
+    start = clock.now()
+    evs = events
     step = dt.timedelta(seconds=tick_seconds)
     next_tick = start.replace(second=0, microsecond=0) + step
     for e in evs:

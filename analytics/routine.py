@@ -244,8 +244,18 @@ def _summary(durations: list[float]) -> list[float]:
 
 
 def wake_minute(times: np.ndarray, day_start: float) -> float | None:
-    """Get-up time of one day (minutes after its midnight): the first activation after the
-    longest quiet gap between 22:00 the evening before and 13:00, or None without data."""
+    """Get-up time of one day (minutes after its midnight), from non-bed activation times.
+
+    The first activation after 03:00 that starts an hour with activity in at least 3 of its four
+    quarters (a toilet trip at night does not count as getting up); without one, the first
+    activation after the longest quiet gap between 22:00 the evening before and 13:00.
+    """
+    lo, hi = np.searchsorted(times, [day_start + 180, day_start + 780])
+    for t in times[lo:hi]:
+        a, b = np.searchsorted(times, [t, t + 60])
+        quarters = np.unique(((times[a:b] - t) // 15).astype(int))
+        if quarters.size >= 3:
+            return float(t - day_start)
     lo, hi = np.searchsorted(times, [day_start - 120, day_start + 780])
     ts = times[lo:hi]
     if ts.size < 2:
@@ -265,12 +275,17 @@ def _wake_minutes(nonbed: np.ndarray, day_idx: np.ndarray) -> list[float]:
 
 def _out_durations(t_front: np.ndarray, t_other: np.ndarray) -> list[list[float]]:
     """[minute of day of leaving, minutes away] for each time the resident went out: the front
-    door, then nothing for more than 5 minutes until the door or another sensor fires again."""
+    door, then nothing for more than 5 minutes until the door or another sensor fires again.
+    A front door opened after such an absence is the return, not another going out."""
     outs = []
+    away_until = -np.inf
     for f in t_front:
+        if f <= away_until:
+            continue  # the door of coming back
         j = np.searchsorted(t_other, f + OUT_GRACE_MIN, side="right")
         k = np.searchsorted(t_front, f + OUT_GRACE_MIN, side="right")
         back = min(t_other[j] if j < t_other.size else np.inf, t_front[k] if k < t_front.size else np.inf)
         if np.isfinite(back) and back - f > 5:
             outs.append([round(float(f % 1440), 1), round(float(back - f), 1)])
+            away_until = back
     return outs

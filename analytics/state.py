@@ -48,13 +48,18 @@ class HomeState:
     front_door_events: list[tuple[dt.datetime, bool]] = field(default_factory=list)
     _tracker: ActivationTracker = field(default_factory=ActivationTracker)
     _last_minute: dict[str, dt.datetime] = field(default_factory=dict)
+    _door_was_out: bool = False
 
     @property
     def out(self) -> bool:
-        """True when the front door was the last thing to happen: the resident went out."""
+        """True when the front door was the last thing to happen: the resident went out.
+
+        Movement just after the door belongs to leaving; after coming back (the door opened
+        while out), any movement means home again."""
         if self.last_front is None:
             return False
-        return self.last_other is None or self.last_other <= self.last_front + _GRACE
+        grace = dt.timedelta(0) if self._door_was_out else _GRACE
+        return self.last_other is None or self.last_other <= self.last_front + grace
 
     def today_count(self, now: dt.datetime) -> int:
         """Activations (one per sensor per minute) since 06:00 of the current activity day."""
@@ -104,7 +109,8 @@ class HomeState:
         while self.recent_all and self.recent_all[0] <= e.time - _NIGHT_WINDOW:
             self.recent_all.popleft()
         if is_front_door(e.sensor, e.kind):
-            self.front_door_events.append((e.time, self.out))
+            self._door_was_out = self.out
+            self.front_door_events.append((e.time, self._door_was_out))
             self.last_front = e.time
             del self.front_door_events[:-50]
         else:

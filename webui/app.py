@@ -9,6 +9,7 @@ whole :class:`hub.config.Config` or just its :class:`~hub.config.PanelConfig`.
 """
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import secrets
@@ -86,16 +87,12 @@ def create_app(config: Config | PanelConfig | None = None, *, store: Store, cloc
     login.user_loader(panel.users.load_session)
     login.unauthorized_handler(_unauthorized)
 
+    from webui import webhooks
     from webui.views import admin, api, auth, caseload, household, inbox
     for module in (auth, caseload, household, inbox, admin, api):
         app.register_blueprint(module.bp)
-    try:
-        from webui import webhooks
-    except ImportError as err:  # the webhooks module is optional until the alerts service lands
-        log.warning("Twilio webhooks not available: %s", err)
-    else:
-        csrf.exempt(webhooks.bp)  # Twilio cannot send a CSRF token; its signature is checked instead
-        app.register_blueprint(webhooks.bp)
+    csrf.exempt(webhooks.bp)  # Twilio cannot send a CSRF token; its signature is checked instead
+    app.register_blueprint(webhooks.bp)
 
     app.jinja_env.globals.update(OUTCOMES=OUTCOMES, ROLE_LABELS=ROLE_LABELS)
     app.jinja_env.filters["when"] = _when
@@ -131,7 +128,6 @@ def _when(value) -> str:
     if value is None:
         return "—"
     if isinstance(value, str):
-        import datetime as dt
         value = dt.datetime.fromisoformat(value)
     return f"{value.day} {value:%b %H:%M}"
 

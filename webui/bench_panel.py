@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import logging
 import os
 import random
 import secrets
@@ -79,7 +80,6 @@ def run(args: argparse.Namespace) -> int:
     from webui.app import create_app
     from webui.server import PanelServer
 
-    import logging
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # "queue depth" notes are expected under load
     now = dt.datetime(2024, 6, 3, 15, 20)
     password = secrets.token_urlsafe(16)
@@ -120,3 +120,9 @@ def _pct(values: list[float], pct: int) -> float:
     if len(values) < 2:
         return values[0] if values else float("nan")
     return statistics.quantiles(values, n=100, method="inclusive")[pct - 1]
+
+
+if __name__ == "__main__":
+    _parser = argparse.ArgumentParser(prog="python -m webui.bench_panel", description=__doc__.splitlines()[0])
+    add_arguments(_parser)
+    sys.exit(run(_parser.parse_args()))

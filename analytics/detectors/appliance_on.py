@@ -56,7 +56,7 @@ class ApplianceOn:
             usual = self.usual.get(sensor)
             usual_txt = f"It is usually off within {duration(usual)}." if usual is not None else ""
             nobody = " No movement since then." if still and other <= since else ""
-            msg = (f"{sensor} has been on since {clock(since)} ({duration(on_min)}) at {who(ctx.name)}'s home. "
+            msg = (f"The {sensor} has been on since {clock(since)} ({duration(on_min)}) at {who(ctx.name)}'s home. "
                    f"{usual_txt}{nobody}")
             finding = Finding(f"appliance_on:{sensor}", "appliance_on", "high" if still else "medium",
                               sms_text(msg.strip()),

@@ -75,3 +75,16 @@ def test_login_throttled_over_http(world):
     assert codes == [401] * 5 + [429]
     response = client.post("/login", data={"username": "carol", "password": PASSWORD})
     assert response.status_code == 429 and "try again in 1 min" in response.get_data(as_text=True)
+
+
+def test_a_new_household_without_data_has_a_plain_page(admin):
+    app, client = admin
+    client.post("/admin/households", data={"id": "ivy", "name": "Ivy Green"})
+    page = client.get("/households/ivy")
+    assert page.status_code == 200 and "No alerts so far" in page.get_data(as_text=True)
+    today = client.get("/api/households/ivy/today").get_json()
+    assert today["so_far"] == 0 and today["usual_so_far"] is None and today["baseline_days"] == 0
+    trends = client.get("/api/households/ivy/trends?days=365").get_json()
+    assert trends["active_minutes"] == [None] * 365 and trends["heatmap"] == []
+    entry = next(e for e in client.get("/api/caseload").get_json() if e["household"] == "ivy")
+    assert entry["level"] == 2 and entry["reasons"] == ["No data from the hub yet"]

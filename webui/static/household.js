@@ -40,6 +40,13 @@
       return n + ds.data.filter(function (v) { return v !== null && v !== undefined; }).length;
     }, 0));
   }
+  // mean of the last `width` days with data (today, still going, is left out by the caller)
+  function rollingMean(values, width) {
+    return values.map(function (_, i) {
+      var seen = values.slice(Math.max(0, i - width + 1), i + 1).filter(function (v) { return v !== null; });
+      return seen.length ? Math.round(seen.reduce(function (a, b) { return a + b; }, 0) / seen.length) : null;
+    });
+  }
   function getJSON(url) {
     return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } }).then(function (r) {
       if (!r.ok) { throw new Error(url + ": " + r.status); }
@@ -68,8 +75,11 @@
       type: "bar",
       data: { labels: labels, datasets: [{ label: "Active minutes", data: d.active_minutes, borderRadius: 2,
         // the last day is today, still going: drawn lighter
-        backgroundColor: d.days.map(function (_, i) { return i === d.days.length - 1 ? LIGHT_BLUE : BLUE; }) }] },
-      options: { plugins: { legend: { display: false } }, scales: { y: { beginAtZero: true }, x: { ticks: { maxTicksLimit: 10 } } } }
+        backgroundColor: d.days.map(function (_, i) { return i === d.days.length - 1 ? LIGHT_BLUE : BLUE; }), order: 2 },
+        { type: "line", label: "7-day average", data: rollingMean(d.active_minutes.slice(0, -1), 7).concat([null]),
+          borderColor: ORANGE, borderWidth: 2, pointRadius: 0, tension: 0.3, order: 1 }] },
+      options: { scales: { y: { beginAtZero: true }, x: { ticks: { maxTicksLimit: 10 } } },
+                 interaction: { mode: "index", intersect: false } }
     });
     draw("sleep", {
       type: "line",
@@ -77,7 +87,7 @@
         { label: "Woke up", data: d.wake, borderColor: ORANGE, backgroundColor: ORANGE, pointRadius: 2, spanGaps: false },
         { label: "Went to bed", data: d.bed, borderColor: PURPLE, backgroundColor: PURPLE, pointRadius: 2, spanGaps: false }
       ] },
-      options: { scales: { y: { ticks: { callback: clock }, title: { display: true, text: "time of day" } },
+      options: { scales: { y: { ticks: { stepSize: 2, callback: clock }, title: { display: true, text: "time of day" } },
                            x: { ticks: { maxTicksLimit: 10 } } },
                  plugins: { tooltip: { callbacks: { label: function (c) { return c.dataset.label + " " + clock(c.parsed.y); } } } } }
     });

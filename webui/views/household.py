@@ -5,6 +5,7 @@ The charts are drawn in the browser from the JSON API (:mod:`webui.views.api`).
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 
 from hub.errors import PanelError
 from webui import activity, sensors
@@ -35,7 +36,6 @@ def show(household_id: str):
 @requires("follow")
 def add_note(household_id: str):
     """Add a case note signed by the logged-in user."""
-    from flask_login import current_user
     household = household_for(household_id, "add note")
     try:
         panel().notes.add(household.id, current_user.name, request.form.get("text", ""))

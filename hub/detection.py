@@ -1,0 +1,104 @@
+"""Live detection for one or more homes: an engine per household, fed by the event pipeline and
+by clock ticks, whose alerts go wherever the composition root says (alert service, uplink, screen).
+
+The engines and the replay command are the same code (``analytics.engine.Engine``); only the
+clock differs. This module adds what the live hub needs around them: loading the routine the
+hub saved, learning a first one from the stored history, and swapping in the nightly retrained
+routine without forgetting what the engine has seen today.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from analytics.engine import Engine
+from analytics.modelstore import load_routine, routine_path
+from analytics.routine import Routine, learn
+from hub.alert import Alert
+from hub.clock import Clock
+from hub.errors import ModelError
+from hub.events import Event
+from hub.store import Store
+
+log = logging.getLogger(__name__)
+
+AlertSink = Callable[[Alert], None]
+
+#: how much stored history primes a new engine (the current quiet spell, today's activity)
+PRIME_WINDOW = dt.timedelta(days=2)
+
+
+def routine_for(store: Store, clock: Clock, model_dir: str | Path, household: str) -> Routine:
+    """The routine this hub saved for ``household``, else one learned now from the stored history.
+
+    A fresh install has no history: the routine then holds no days and the detectors use their
+    cautious population defaults until the nightly job has something to learn from.
+    """
+    path = routine_path(model_dir, household)
+    if path.exists():
+        try:
+            return load_routine(path, model_dir)
+        except ModelError:
+            log.exception("ignoring the saved routine for %s; relearning from the store", household)
+    today = dt.datetime.combine(clock.now().date(), dt.time())
+    history = store.events(since=today - dt.timedelta(days=28), until=clock.now(), household=household)
+    return learn(history, household)
+
+
+class Detection:
+    """One detection engine per household; alerts go to ``on_alert`` as they are raised."""
+
+    def __init__(self, on_alert: AlertSink) -> None:
+        self._on_alert = on_alert
+        self._engines: dict[str, Engine] = {}
+        # the pipeline, the scheduler tick and the nightly swap run on different threads
+        self._lock = threading.RLock()
+
+    @property
+    def households(self) -> list[str]:
+        """The households being watched."""
+        return list(self._engines)
+
+    def watch(self, household: str, routine: Routine, clock: Clock, *, name: str = "",
+              recent: Sequence[Event] = ()) -> Engine:
+        """Start watching ``household``; ``recent`` are its last stored events, so a restart
+        knows the current quiet spell."""
+        engine = Engine(routine, clock, household=household, name=name)
+        engine.prime(recent)
+        with self._lock:
+            self._engines[household] = engine
+        return engine
+
+    def use_routine(self, household: str, routine: Routine) -> None:
+        """Swap in a retrained routine; what the engine has seen and raised today is kept."""
+        with self._lock:
+            self._engines[household].use_routine(routine)
+
+    def engine(self, household: str) -> Engine:
+        """The engine watching ``household``."""
+        return self._engines[household]
+
+    def on_events(self, events: Sequence[Event]) -> None:
+        """Pipeline listener: feed committed events to their household's engine."""
+        with self._lock:
+            for event in events:
+                engine = self._engines.get(event.household)
+                if engine is None:
+                    continue
+                self._emit(engine.on_event(event))
+
+    def tick(self) -> None:
+        """Run every engine's time-based checks at its clock's current time."""
+        with self._lock:
+            for engine in self._engines.values():
+                self._emit(engine.tick())
+
+    def _emit(self, alerts: Sequence[Alert]) -> None:
+        for alert in alerts:
+            try:
+                self._on_alert(alert)
+            except Exception:  # delivery trouble must not stop detection of the next alert
+                log.exception("handing on alert %s failed", alert.condition)

@@ -1,0 +1,160 @@
+"""The composition root: builds and starts everything one hub runs, in a readable order.
+
+    store -> alert service -> uplink -> detection -> pipeline -> sensors (GPIO, MQTT)
+          -> scheduler (ticks, hourly summaries, nightly retrain and retention) -> panel
+
+Monitoring never depends on the panel: the panel runs in its own thread and a failure to start
+it is logged, not fatal. The scheduler only calls the plain job methods below, which tests call
+directly with a :class:`~hub.clock.ManualClock`.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import sys
+from typing import Any, TextIO
+
+from hub.alert import Alert
+from hub.clock import Clock, SystemClock
+from hub.config import Config
+from hub.detection import PRIME_WINDOW, Detection, routine_for
+from hub.pipeline import EventPipeline
+from hub.store import Store
+
+log = logging.getLogger(__name__)
+
+
+class HubService:
+    """Everything a hub runs for its household (and, all-in-one, the alerting and the panel)."""
+
+    def __init__(self, config: Config, *, clock: Clock | None = None, store: Store | None = None,
+                 pin_factory: Any = None, http_client: Any = None, out: TextIO | None = None) -> None:
+        self.config = config
+        self.clock = clock or SystemClock()
+        self.household = config.household.id
+        self.store = store or Store(config.store.path)
+        self.alerts = self._build_alerts(http_client, out or sys.stdout)
+        self.uplink = self._build_uplink()
+        self.detection = Detection(self.on_alert)
+        self.pipeline = EventPipeline(self.store, [self.detection.on_events])
+        self.gpio = self._build_gpio(pin_factory)
+        self.mqtt = self._build_mqtt()
+        self.scheduler = None
+        self.panel = None
+
+    # ------------------------------------------------------------------ building
+
+    def _build_alerts(self, http_client: Any, out: TextIO):
+        if not self.config.alerts.enabled:
+            return None
+        from alerts.service import AlertService, make_channel
+        channel = make_channel(self.config, http_client=http_client, stream=out)
+        return AlertService(self.config, self.store, self.clock, channel)
+
+    def _build_uplink(self):
+        if not self.config.uplink.enabled:
+            return None
+        from hub.uplink import Uplink
+        return Uplink(self.config.uplink, self.household, self.store, self.clock)
+
+    def _build_gpio(self, pin_factory: Any):
+        if not self.config.gpio.enabled:
+            return None
+        from hardware.gpio import GpioSources
+        return GpioSources(self.config.gpio, self.household, self.clock, self.pipeline.submit_one,
+                           pin_factory=pin_factory)
+
+    def _build_mqtt(self):
+        if not self.config.mqtt.enabled:
+            return None
+        from hub.mqtt_ingest import MqttIngest
+        return MqttIngest(self.config.mqtt, self.household, self.store, self.clock, on_stored=self.pipeline.notify)
+
+    # ------------------------------------------------------------------ running
+
+    def start(self, *, scheduler: bool = True, panel: bool = True) -> None:
+        """Start watching: detection first, then the sensors, the scheduler and the panel."""
+        now = self.clock.now()
+        routine = routine_for(self.store, self.clock, self.config.detection.model_dir, self.household)
+        self.detection.watch(self.household, routine, self.clock, name=self.config.household.name,
+                             recent=self.store.events(since=now - PRIME_WINDOW, household=self.household))
+        for part in (self.uplink, self.mqtt, self.gpio):
+            if part is not None:
+                part.start()
+        if scheduler:
+            from hub.scheduler import build_scheduler
+            self.scheduler = build_scheduler(self, self.config)
+            self.scheduler.start()
+        if panel and self.config.panel.enabled:
+            self.panel = self._start_panel()
+        log.info("hub for %s (%s) is watching", self.config.household.name, self.household)
+
+    def _start_panel(self):
+        try:
+            from webui.app import create_app
+            from webui.server import PanelServer
+            app = create_app(self.config, store=self.store, clock=self.clock, alerts=self.alerts)
+            server = PanelServer(app, self.config.panel.host, self.config.panel.port)
+            server.start()
+            log.info("panel at %s", server.url)
+            return server
+        except Exception:  # the panel is for people; monitoring must go on without it
+            log.exception("the panel could not start; monitoring and alerting continue")
+            return None
+
+    def stop(self) -> None:
+        """Stop everything started, panel first and store last."""
+        stops = [
+            self.panel and self.panel.stop,
+            self.scheduler and (lambda: self.scheduler.shutdown(wait=False)),
+            self.gpio and self.gpio.close,
+            self.mqtt and self.mqtt.stop,
+            self.uplink and self.uplink.stop,
+        ]
+        for stop in filter(None, stops):
+            try:
+                stop()
+            except Exception:  # one part failing to stop must not keep the others running
+                log.exception("stopping %r failed", stop)
+        self.store.close()
+
+    # ------------------------------------------------------------------ jobs (the scheduler calls these)
+
+    def on_alert(self, alert: Alert) -> None:
+        """Where detection's alerts go: the alert service (SMS) and the office."""
+        if self.alerts is not None:
+            self.alerts.handle(alert)
+        if self.uplink is not None:
+            self.uplink.publish_alert(alert)
+
+    def tick(self) -> None:
+        """Every ``detection.tick_seconds``: time-based checks, escalations, the SMS outbox."""
+        self.detection.tick()
+        if self.alerts is not None:
+            self.alerts.tick(self.clock.now())
+
+    def hourly(self) -> None:
+        """Every hour: summarise the last hours and send summaries, sensor health and a heartbeat."""
+        from analytics.summaries import write_summaries
+        from hub.health import sensor_health
+        now = self.clock.now()
+        rows = write_summaries(self.store, self.household, now - dt.timedelta(hours=3), now)
+        if self.uplink is not None:
+            self.uplink.publish_summaries(rows)
+            self.uplink.publish_health(sensor_health(self.store, self.household))
+            self.uplink.heartbeat()
+
+    def nightly(self) -> None:
+        """Once a night: relearn the routine, summarise yesterday, drop raw events past retention."""
+        from analytics.jobs import retrain, summarise_days
+        from hub.errors import ModelError
+        try:
+            routine = retrain(self.store, self.clock, self.config.detection.model_dir, self.household)
+            self.detection.use_routine(self.household, routine)
+        except ModelError as err:
+            log.warning("routine not retrained: %s", err)
+        summarise_days(self.store, self.clock, self.household)
+        cutoff = self.clock.now() - dt.timedelta(days=self.config.store.retention_days)
+        dropped = self.store.delete_events_before(cutoff)
+        if dropped:
+            log.info("retention: dropped %d raw events before %s", dropped, cutoff.date())

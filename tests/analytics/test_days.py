@@ -1,0 +1,43 @@
+"""Per-day facts for the panel, and their row in ``daily_summaries``."""
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+from analytics.days import daily_summary, write_daily_summaries
+from analytics.jobs import retrain, summarise_days
+from analytics.modelstore import load_routine, routine_path
+from hub.clock import ManualClock
+from tests.analytics import homes
+
+
+def test_daily_summary_of_a_constructed_day():
+    day = homes.START
+    events = homes.normal_day(day, random.Random(5)) + homes.normal_day(day + dt.timedelta(days=1), random.Random(6))
+    s = daily_summary(events, day, "h1")
+    h, m = map(int, s.wake_time.split(":"))
+    assert 6 * 60 + 40 <= h * 60 + m <= 7 * 60 + 20
+    h, m = map(int, s.bed_time.split(":"))
+    assert 22 * 60 + 15 <= h * 60 + m <= 22 * 60 + 45
+    assert 60 < s.active_minutes < 24 * 60
+    assert 0 < s.night_active_minutes < s.active_minutes  # bed mat and the toilet trip
+    assert s.events == sum(1 for e in events if e.time.date() == day)
+
+
+def test_write_and_replace_rows(store):
+    s = daily_summary(homes.normal_day(homes.START, random.Random(1)), homes.START, "h1")
+    assert write_daily_summaries(store, [s, s]) == 2
+    rows = store.query("SELECT * FROM daily_summaries")
+    assert len(rows) == 1 and rows[0]["wake_time"] == s.wake_time and rows[0]["events"] == s.events
+
+
+def test_nightly_jobs_from_the_store(store, tmp_path):
+    history = [e.__class__(e.time, e.sensor, e.kind, e.value, e.room, "h1") for e in homes.history(10)]
+    store.add_events(history)
+    clock = ManualClock(dt.datetime.combine(homes.START + dt.timedelta(days=10), dt.time(3, 15)))
+    routine = retrain(store, clock, tmp_path / "models", "h1")
+    assert routine.n_days == 10
+    assert load_routine(routine_path(tmp_path / "models", "h1")).days == routine.days
+    assert summarise_days(store, clock, "h1", days=3) == 3
+    days = [r["day"] for r in store.query("SELECT day FROM daily_summaries ORDER BY day")]
+    assert days == ["2024-03-11", "2024-03-12", "2024-03-13"]

@@ -1,0 +1,107 @@
+"""Each detector fires on its incident day and stays silent on an ordinary day."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from analytics.detectors.appliance_on import ApplianceOn
+from analytics.detectors.inactivity import Inactivity
+from analytics.detectors.low_activity import LowActivity
+from analytics.detectors.night_activity import NightActivity
+from analytics.detectors.no_wake import NoWake
+from analytics.detectors.sensor_health import SensorHealth
+from analytics.engine import Engine
+from analytics.replay import drive
+from hub.clock import ManualClock
+from hub.events import Event
+from tests.analytics import homes
+
+DAY = homes.START + dt.timedelta(days=21)
+MIDNIGHT = dt.datetime.combine(DAY, dt.time())
+
+
+def run_detector(detector_cls, routine, history, kind, until_hours=24.0, extra=()):
+    """Replay one constructed day through an engine that runs only ``detector_cls``."""
+    clock = ManualClock(history[-1].time)
+    engine = Engine(routine, clock, household="test-home", detectors=[detector_cls(routine)])
+    engine.prime(history)
+    events = sorted(list(homes.incident_day(kind, DAY)) + list(extra), key=lambda e: e.time)
+    return list(drive(engine, clock, events, MIDNIGHT + dt.timedelta(hours=until_hours)))
+
+
+@pytest.mark.parametrize("detector_cls,incident,kind,by_hour", [
+    (Inactivity, "collapse", "inactivity", 16),
+    (NoWake, "no_wake", "no_wake", 10),
+    (LowActivity, "low_activity", "low_activity", 24),
+    (NightActivity, "wandering", "night_activity", 3),
+    (ApplianceOn, "kettle_left_on", "appliance_on", 18),
+])
+def test_detector_fires_on_incident_and_not_on_normal_day(routine, history, detector_cls, incident, kind, by_hour):
+    normal = run_detector(detector_cls, routine, history, "normal")
+    assert [a for a in normal if a.time >= MIDNIGHT] == []
+    alerts = [a for a in run_detector(detector_cls, routine, history, incident) if a.time >= MIDNIGHT]
+    assert alerts, f"{detector_cls.__name__} raised nothing on a {incident} day"
+    first = alerts[0]
+    assert first.kind == kind and not first.technical
+    assert first.time <= MIDNIGHT + dt.timedelta(hours=by_hour)
+    assert first.evidence
+
+
+def test_collapse_is_caught_within_two_hours(routine, history):
+    alerts = [a for a in run_detector(Inactivity, routine, history, "collapse") if a.time >= MIDNIGHT]
+    last = max(e.time for e in homes.incident_day("collapse", DAY))
+    assert alerts[0].time - last <= dt.timedelta(hours=2)
+    assert alerts[0].severity == "critical"
+    assert len([a for a in alerts if a.kind == "inactivity"]) == 1  # one condition, one alert
+
+
+def test_no_wake_deadline_follows_the_learned_get_up_time(routine):
+    detector = NoWake(routine)
+    assert 6 * 60 + 45 <= detector.median <= 7 * 60 + 15
+    assert detector.latest + 10 <= detector.deadline <= detector.p90 + 100
+
+
+def test_front_door_then_silence_is_out_not_collapsed(routine, history):
+    gone = [e for e in homes.incident_day("normal", DAY) if e.time < MIDNIGHT + dt.timedelta(hours=10)]
+    last = max(e.time for e in gone)
+    leave = [Event(last + dt.timedelta(minutes=1), "hall_pir", "motion", 1.0),
+             Event(last + dt.timedelta(minutes=2), "front_door", "door", 1.0),
+             Event(last + dt.timedelta(minutes=2, seconds=10), "front_door", "door", 0.0)]
+    clock = ManualClock(history[-1].time)
+    engine = Engine(routine, clock, household="test-home", detectors=[Inactivity(routine)])
+    engine.prime(history)
+    alerts = list(drive(engine, clock, sorted(gone + leave, key=lambda e: e.time), MIDNIGHT + dt.timedelta(hours=20)))
+    assert [a for a in alerts if a.kind == "inactivity"] == []
+    # away far longer than ever before is reported as "not back", not as a fall
+    alerts = list(drive(engine, clock, [], MIDNIGHT + dt.timedelta(hours=30)))
+    assert [a.kind for a in alerts] == ["not_back"]
+
+
+def test_sensor_offline_and_battery_are_technical(routine, history):
+    extra = [Event(MIDNIGHT + dt.timedelta(hours=9), "kitchen_pir", "availability", 0.0),
+             Event(MIDNIGHT + dt.timedelta(hours=9, minutes=5), "hall_pir", "battery", 9.0)]
+    alerts = run_detector(SensorHealth, routine, history, "normal", extra=extra)
+    kinds = sorted(a.kind for a in alerts)
+    assert kinds == ["battery_low", "sensor_offline"]
+    assert all(a.technical for a in alerts)
+    assert run_detector(SensorHealth, routine, history, "normal") == []
+
+
+def test_silent_sensor_is_offline_only_while_others_still_report(routine, history):
+    events = [e for e in homes.incident_day("normal", DAY) if e.sensor != "kettle"]
+    clock = ManualClock(history[-1].time)
+    engine = Engine(routine, clock, detectors=[SensorHealth(routine, floor_hours=6, factor=1.0)])
+    engine.prime(history)
+    alerts = list(drive(engine, clock, events, MIDNIGHT + dt.timedelta(hours=23)))
+    assert [a.condition for a in alerts] == ["sensor_offline:kettle"]
+    assert alerts[0].technical
+
+
+def test_engine_reports_each_condition_once_until_it_clears(routine, history, run_day):
+    alerts = [a for a in run_day("collapse", until_hours=30) if a.kind == "inactivity"]
+    assert len(alerts) == 1
+
+
+def test_normal_day_raises_nothing_with_all_detectors(run_day):
+    assert [a for a in run_day("normal") if a.time.date() == DAY] == []

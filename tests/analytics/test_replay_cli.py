@@ -1,0 +1,58 @@
+"""``eldercare replay`` end to end, as the referee runs it: a subprocess on small CSV files."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+import sys
+
+from hub.csvio import write_events
+from tests.analytics import homes
+
+
+def run_replay(tmp_path, history, events, until):
+    write_events(tmp_path / "history.csv", history)
+    write_events(tmp_path / "events.csv", events)
+    out = tmp_path / "alerts.jsonl"
+    p = subprocess.run([sys.executable, "-m", "hub.cli", "replay", "--history", str(tmp_path / "history.csv"),
+                        "--events", str(tmp_path / "events.csv"), "--until", until.isoformat(),
+                        "--alerts-out", str(out)], capture_output=True, text=True, timeout=60)
+    return p, out
+
+
+def test_replay_contract_collapse(tmp_path):
+    history = homes.history(14)
+    day = homes.START + dt.timedelta(days=14)
+    events = homes.incident_day("collapse", day)
+    until = dt.datetime.combine(day, dt.time(23, 0))
+    p, out = run_replay(tmp_path, history, events, until)
+    assert p.returncode == 0, p.stderr
+    alerts = [json.loads(line) for line in out.read_text().splitlines()]
+    assert alerts, "a collapse must raise an alert"
+    first = alerts[0]
+    for key in ("time", "kind", "technical", "household", "severity", "message", "evidence"):
+        assert key in first
+    assert first["kind"] == "inactivity" and first["technical"] is False
+    stop = max(e.time for e in events)
+    raised = dt.datetime.fromisoformat(first["time"])
+    assert stop < raised <= stop + dt.timedelta(hours=2)
+    assert all(dt.datetime.fromisoformat(a["time"]) <= until for a in alerts)
+
+
+def test_replay_normal_day_writes_no_alert(tmp_path):
+    history = homes.history(14)
+    day = homes.START + dt.timedelta(days=14)
+    p, out = run_replay(tmp_path, history, homes.incident_day("normal", day), dt.datetime.combine(day, dt.time(23)))
+    assert p.returncode == 0, p.stderr
+    assert out.read_text() == ""
+
+
+def test_replay_bad_csv_is_a_clear_error(tmp_path):
+    history = homes.history(3)
+    (tmp_path / "bad.csv").write_text("timestamp,sensor,kind,value,room\n2024-03-08T10:00:00,hall,teleport,1,\n")
+    write_events(tmp_path / "history.csv", history)
+    p = subprocess.run([sys.executable, "-m", "hub.cli", "replay", "--history", str(tmp_path / "history.csv"),
+                        "--events", str(tmp_path / "bad.csv"), "--until", "2024-03-09T00:00:00",
+                        "--alerts-out", str(tmp_path / "a.jsonl")], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 2
+    assert "bad.csv, line 2" in p.stderr and "teleport" in p.stderr

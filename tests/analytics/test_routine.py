@@ -1,0 +1,48 @@
+"""Learning the routine from a constructed resident's history."""
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pytest
+
+from analytics.routine import SLOTS, learn
+from hub.events import Event
+from tests.analytics import homes
+
+
+def test_learns_get_up_time_not_the_night_toilet_trip(routine):
+    wakes = np.asarray(routine.wake_minutes)
+    assert len(wakes) == 21
+    assert np.all((wakes >= 6 * 60 + 40) & (wakes <= 7 * 60 + 20))
+
+
+def test_quiet_while_out_is_not_counted(routine):
+    assert routine.quiet.shape == (21, SLOTS)
+    ten_forty = (10 * 60 + 40) // 5
+    assert routine.home[:, ten_forty].sum() == 0  # out between about 10:00 and 11:30 every day
+    assert routine.quiet[:, ten_forty].max() == 0
+    assert len(routine.out_durations) == 21
+    assert all(60 <= d <= 120 for _, d in routine.out_durations)
+
+
+def test_appliance_and_sensor_figures(routine):
+    assert len(routine.appliance_minutes["kettle"]) == 63
+    assert max(routine.appliance_minutes["kettle"]) == pytest.approx(3.0)
+    assert routine.sensor_kinds["bed_mat"] == "pressure"
+    assert 0 < routine.sensor_max_silence["kitchen_pir"] < 24 * 60
+
+
+def test_absent_days_are_left_out():
+    history = homes.history(10)
+    away = dt.date(2024, 3, 9)
+    kept = [e for e in history if e.time.date() != away]
+    kept.append(Event(dt.datetime.combine(away, dt.time(12)), "hall_pir", "motion", 1.0))
+    r = learn(kept)
+    assert r.absent_days == [away.isoformat()]
+    assert away.isoformat() not in r.days and len(r.days) == 9
+
+
+def test_empty_history_is_an_error():
+    with pytest.raises(ValueError, match="empty"):
+        learn([])
