@@ -53,6 +53,12 @@ class Engine:
         """Conditions that hold now, with the alert each raised."""
         return dict(self._active)
 
+    def use_routine(self, routine: Routine) -> None:
+        """Swap in a retrained routine; the live state and the conditions already raised stay,
+        so a nightly retrain never re-sends an alert."""
+        self.routine = routine
+        self.detectors = default_detectors(routine)
+
     def prime(self, events: Iterable[Event]) -> None:
         """Take in past events (e.g. the history up to now) without raising anything."""
         for e in events:

@@ -134,15 +134,24 @@ class HubService:
             self.alerts.tick(self.clock.now())
 
     def hourly(self) -> None:
-        """Every hour: summarise the last hours and send summaries, sensor health and a heartbeat."""
+        """Every hour: summarise the hours since the last summary (catching up after downtime or an
+        import), and send summaries, sensor health and a heartbeat to the office."""
         from analytics.summaries import write_summaries
         from hub.health import sensor_health
         now = self.clock.now()
-        rows = write_summaries(self.store, self.household, now - dt.timedelta(hours=3), now)
+        rows = write_summaries(self.store, self.household, self._summarised_until(now), now)
         if self.uplink is not None:
             self.uplink.publish_summaries(rows)
             self.uplink.publish_health(sensor_health(self.store, self.household))
             self.uplink.heartbeat()
+
+    def _summarised_until(self, now: dt.datetime) -> dt.datetime:
+        last = self.store.query("SELECT max(hour) FROM summaries WHERE household=?", (self.household,))[0][0]
+        if last:
+            # the last summarised hour may have been partial: do it again
+            return dt.datetime.fromisoformat(last)
+        first = self.store.query("SELECT min(ts) FROM events WHERE household=?", (self.household,))[0][0]
+        return dt.datetime.fromisoformat(first) if first else now - dt.timedelta(hours=1)
 
     def nightly(self) -> None:
         """Once a night: relearn the routine, summarise yesterday, drop raw events past retention."""

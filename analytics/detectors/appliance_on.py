@@ -2,7 +2,7 @@
 
 The limit is ``factor`` times this appliance's usual long use (its 75th percentile on-time),
 never below ``floor_min`` nor above ``ceiling_min``; an appliance with no history gets
-``prior_min``. An appliance that is often on past that limit in normal life (at least twice) is only judged against the longest on-time ever seen. With nobody moving for ``still_min`` the limit is halved (but not below the floor):
+``prior_min``. An appliance that is often on past that limit in normal life (``often_uses`` times) is only judged against the longest on-time ever seen. With nobody moving for ``still_min`` the limit is halved (but not below the floor):
 a cooker left on by someone who has stopped moving is the dangerous case.
 """
 from __future__ import annotations
@@ -20,7 +20,8 @@ class ApplianceOn:
     """An appliance switched on and not switched off for far longer than usual."""
 
     def __init__(self, routine: Routine, *, factor: float = 4.0, floor_min: float = 120.0,
-                 ceiling_min: float = 5 * 60, prior_min: float = 120.0, still_min: float = 30.0) -> None:
+                 ceiling_min: float = 5 * 60, prior_min: float = 120.0, still_min: float = 30.0,
+                 often_uses: int = 1) -> None:
         self.limits: dict[str, float] = {}
         self.usual: dict[str, float] = {}
         for sensor, mins in routine.appliance_minutes.items():
@@ -29,7 +30,7 @@ class ApplianceOn:
                 usual = float(np.quantile(a, 0.75))
                 self.usual[sensor] = usual
                 limit = float(np.clip(usual * factor, floor_min, ceiling_min))
-                if np.sum(a > limit) >= 2:
+                if np.sum(a > limit) >= often_uses:
                     # often on for hours in normal life: only beyond anything seen before
                     limit = max(limit, float(a.max()) * 1.2)
                 self.limits[sensor] = limit

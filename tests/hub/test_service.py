@@ -1,0 +1,83 @@
+"""The composition root end to end: sensors in (GPIO on MockFactory pins, MQTT through a real
+broker), events stored, detection on the learned routine, an alert's SMS printed, and the
+scheduler's jobs run by hand with an injected clock."""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+
+import pytest
+
+from analytics.modelstore import routine_path
+from hardware.simulator import SimulatedHome
+from hub.clock import ManualClock
+from hub.config import config_from_dict
+from hub.service import HubService
+from tests.mqtt_support import publish, wait_until
+
+START = dt.datetime(2024, 3, 18, 9, 0)
+
+
+@pytest.fixture
+def service(tmp_path, broker, mock_factory):
+    config = config_from_dict({
+        "household": {"id": "kim-12", "name": "Mrs Kim"},
+        "store": {"path": str(tmp_path / "hub.sqlite")},
+        "detection": {"model_dir": str(tmp_path / "models")},
+        "mqtt": {"enabled": True, "port": broker.port, "client_id": "hub-kim-12", "devices": [
+            {"topic": "zigbee2mqtt/kitchen_pir", "format": "zigbee2mqtt", "sensor": "kitchen_pir",
+             "kind": "motion", "room": "kitchen"}]},
+        "gpio": {"enabled": True, "sensors": [{"type": "contact", "sensor": "front_door", "room": "hall", "pin": 27}]},
+        "alerts": {"contacts": [{"name": "Ji-woo Han", "phone": "+447700900101"}]},
+        "panel": {"enabled": False},
+    }, source="test.toml")
+    clock = ManualClock(START)
+    out = io.StringIO()
+    svc = HubService(config, clock=clock, pin_factory=mock_factory, out=out)
+    # four weeks of this resident's life before the test starts
+    home = SimulatedHome(household="kim-12", seed=3, profile="busy")
+    svc.store.add_events(home.events(START - dt.timedelta(days=28), START))
+    svc.start(scheduler=False, panel=False)
+    assert svc.mqtt.wait_connected(10)
+    yield svc, clock, out, mock_factory
+    svc.stop()
+
+
+def test_sensors_reach_the_store_and_silence_reaches_a_social_worker(service, broker):
+    svc, clock, out, factory = service
+
+    def seen():
+        return {(e.sensor, e.kind, e.value) for e in svc.store.events(since=START)}
+
+    pin = factory.pin(27)     # reed switch to GND with the pull-up: closed pulls the pin low
+    pin.drive_low()
+    pin.drive_high()          # the magnet moves away: the front door opens
+    pin.drive_low()           # and closes again
+    publish(broker.host, broker.port, [("zigbee2mqtt/kitchen_pir", json.dumps({"occupancy": True}))])
+    wanted = {("front_door", "door", 1.0), ("front_door", "door", 0.0), ("kitchen_pir", "motion", 1.0)}
+    wait_until(lambda: seen() >= wanted, what="GPIO and MQTT events stored")
+
+    # then nothing at all, on a day this resident is always busy
+    for _ in range(12 * 60):
+        clock.advance(dt.timedelta(minutes=1))
+        svc.tick()
+        if "SMS to +447700900101" in out.getvalue():
+            break
+    text = out.getvalue()
+    assert "SMS to +447700900101" in text and "Mrs Kim" in text and "Reply OK" in text
+    records = svc.alerts.book.list(households=["kim-12"])
+    assert records and records[0].state == "open" and not records[0].alert.technical
+
+
+def test_jobs_summarise_retrain_and_apply_retention(service):
+    svc, clock, _, _ = service
+    clock.set(START + dt.timedelta(days=1, hours=3, minutes=15))
+    svc.hourly()
+    svc.nightly()
+    assert routine_path(svc.config.detection.model_dir, "kim-12").exists()
+    assert svc.store.query("SELECT count(*) FROM daily_summaries WHERE household='kim-12'")[0][0] >= 1
+    assert svc.store.query("SELECT count(*) FROM summaries WHERE household='kim-12'")[0][0] >= 1
+    clock.set(START + dt.timedelta(days=100))
+    svc.nightly()
+    assert svc.store.events(until=START - dt.timedelta(days=1)) == []
