@@ -43,8 +43,7 @@ class Engine:
         self.name = name
         self.detectors = list(detectors) if detectors is not None else default_detectors(routine)
         self.state = HomeState(started=clock.now())
-        totals = routine.activity[:, -1] if routine.activity.size else None
-        self._dormant_below = float(ABSENT_RATIO * np.median(totals)) if totals is not None else 0.0
+        self._dormant_below = self._dormant_limit(routine)
         self._active: dict[str, Alert] = {}
         self._raised_once: dict[str, dt.datetime] = {}
 
@@ -58,6 +57,20 @@ class Engine:
         so a nightly retrain never re-sends an alert."""
         self.routine = routine
         self.detectors = default_detectors(routine)
+
+    def use_routine(self, routine: Routine) -> None:
+        """Swap in a retrained routine: new thresholds, same live state and active conditions
+        (an alert still active is not raised again)."""
+        self.routine = routine
+        self.detectors = default_detectors(routine)
+        self._dormant_below = self._dormant_limit(routine)
+
+    @staticmethod
+    def _dormant_limit(routine: Routine) -> float:
+        """Below this many activations in 24 h the home counts as empty (as on an absent day)."""
+        totals = routine.activity[:, -1]
+        totals = totals[~np.isnan(totals)]
+        return float(ABSENT_RATIO * np.median(totals)) if totals.size else 0.0
 
     def prime(self, events: Iterable[Event]) -> None:
         """Take in past events (e.g. the history up to now) without raising anything."""

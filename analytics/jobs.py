@@ -1,8 +1,9 @@
 """The nightly jobs of the hub as plain functions (the scheduler only wires them).
 
-``retrain`` learns the routine from the stored history and saves it; ``summarise_days`` fills the
-core ``daily_summaries`` table for the panel. Both take the store, the clock and paths, so tests
-call them directly with a :class:`~hub.clock.ManualClock`.
+``retrain`` learns the routine from the stored history and saves it; ``train_novelty`` fits the
+day-level second opinion in a worker process and ``check_yesterday`` scores the day just ended
+with it; ``summarise_days`` fills the core ``daily_summaries`` table for the panel. They take the
+store, the clock and paths, so tests call them directly with a :class:`~hub.clock.ManualClock`.
 """
 from __future__ import annotations
 
@@ -12,7 +13,11 @@ from pathlib import Path
 
 from analytics.days import daily_summary, write_daily_summaries
 from analytics.modelstore import save_routine
-from analytics.routine import KEEP_DAYS, Routine, learn
+import numpy as np
+
+from analytics.explain import sms_text, who
+from analytics.routine import DAY_START_HOUR, KEEP_DAYS, Routine, learn
+from hub.alert import Alert
 from hub.clock import Clock
 from hub.errors import ModelError
 from hub.store import Store
@@ -32,6 +37,50 @@ def retrain(store: Store, clock: Clock, model_dir: str | Path, household: str,
     path = save_routine(routine, model_dir)
     log.info("retrained routine for %s from %d days (%d events) -> %s", household, routine.n_days, len(events), path)
     return routine
+
+
+def train_novelty(model_dir: str | Path, household: str) -> Path | None:
+    """Fit the day-level novelty model in a short-lived worker from the saved routine (None when
+    there are too few days yet); scikit-learn never enters the hub's own process."""
+    from analytics.novelty import train_in_worker
+
+    try:
+        return train_in_worker(model_dir, household)
+    except ModelError as err:
+        log.info("novelty model for %s not trained: %s", household, err)
+        return None
+
+
+def check_yesterday(store: Store, clock: Clock, model_dir: str | Path, household: str,
+                    name: str = "") -> Alert | None:
+    """Second opinion after midnight: an ``unusual_day`` alert (low severity) when the day that
+    ended at 06:00 is unlike the household's days under the saved novelty model, else None."""
+    from analytics.novelty import FEATURES, day_features, load_novelty
+
+    model = load_novelty(model_dir, household)
+    now = clock.now()
+    end = dt.datetime.combine(now.date(), dt.time(DAY_START_HOUR))
+    if now < end:
+        end -= dt.timedelta(days=1)
+    day_start = end - dt.timedelta(days=1, hours=DAY_START_HOUR)
+    events = store.events(since=day_start - dt.timedelta(days=1), until=end, household=household)
+    routine = learn(events, household, drop_absent=False, until=end)
+    day = (end - dt.timedelta(days=1)).date()
+    if day.isoformat() not in routine.days:
+        return None
+    x = day_features(routine)[routine.days.index(day.isoformat())][None, :]
+    if np.isnan(x).any():
+        return None
+    if not model.unusual(x)[0]:
+        return None
+    z = (x[0] - model.center) / model.scale
+    worst = [FEATURES[i] for i in np.argsort(-np.abs(z))[:2]]
+    msg = sms_text(f"{who(name).capitalize()}'s day on {day:%d %b} was unlike the last {model.n_train} days "
+                   f"(most different: {', '.join(w.replace('_', ' ') for w in worst)}). Worth a call.")
+    return Alert(time=now, household=household, kind="unusual_day", severity="low", message=msg,
+                 condition=f"unusual_day:{day.isoformat()}",
+                 evidence={"score": round(float(model.score(x)[0]), 2), "threshold": round(model.threshold, 2),
+                           "z": {f: round(float(v), 2) for f, v in zip(FEATURES, z)}})
 
 
 def summarise_days(store: Store, clock: Clock, household: str, days: int = 2) -> int:

@@ -52,10 +52,14 @@ def _sign(key: bytes, body: bytes) -> str:
 
 def save_routine(routine: Routine, model_dir: str | Path) -> Path:
     """Write the routine atomically (temp file + rename) and return its path."""
+    return save_signed(routine.to_payload(), routine_path(model_dir, routine.household), model_dir)
+
+
+def save_signed(payload: dict, path: Path, model_dir: str | Path, fmt: str = FORMAT) -> Path:
+    """Write plain-JSON ``payload`` signed with this hub's key, atomically; return ``path``."""
     key = hub_key(model_dir)
-    body = json.dumps(routine.to_payload(), separators=(",", ":"), sort_keys=True)
-    doc = {"format": FORMAT, "version": VERSION, "hmac": _sign(key, body.encode()), "payload": body}
-    path = routine_path(model_dir, routine.household)
+    body = json.dumps(payload, separators=(",", ":"), sort_keys=True)
+    doc = {"format": fmt, "version": VERSION, "hmac": _sign(key, body.encode()), "payload": body}
     tmp = path.with_suffix(".tmp")
     try:
         tmp.write_text(json.dumps(doc), encoding="utf-8")
@@ -67,6 +71,15 @@ def save_routine(routine: Routine, model_dir: str | Path) -> Path:
 
 def load_routine(path: str | Path, model_dir: str | Path | None = None) -> Routine:
     """Load a routine this hub saved; raise :class:`ModelError` for anything else."""
+    payload = load_signed(path, model_dir)
+    try:
+        return Routine.from_payload(payload)
+    except (KeyError, TypeError, ValueError) as err:
+        raise ModelError(f"{path}: routine payload is incomplete: {err}") from err
+
+
+def load_signed(path: str | Path, model_dir: str | Path | None = None, fmt: str = FORMAT) -> dict:
+    """The payload of a file this hub signed in format ``fmt``; :class:`ModelError` otherwise."""
     path = Path(path)
     key = hub_key(model_dir if model_dir is not None else path.parent, create=False)
     try:
@@ -74,14 +87,11 @@ def load_routine(path: str | Path, model_dir: str | Path | None = None) -> Routi
     except OSError as err:
         raise ModelError(f"cannot read routine {path}: {err.strerror}") from err
     except ValueError as err:
-        raise ModelError(f"{path} is not a routine file this hub wrote (not JSON)") from err
-    if not isinstance(doc, dict) or doc.get("format") != FORMAT or not isinstance(doc.get("payload"), str):
-        raise ModelError(f"{path} is not a routine file this hub wrote (unknown format)")
+        raise ModelError(f"{path} is not a {fmt} file this hub wrote (not JSON)") from err
+    if not isinstance(doc, dict) or doc.get("format") != fmt or not isinstance(doc.get("payload"), str):
+        raise ModelError(f"{path} is not a {fmt} file this hub wrote (unknown format)")
     if doc.get("version") != VERSION:
-        raise ModelError(f"{path}: routine format version {doc.get('version')} is not {VERSION}; retrain")
+        raise ModelError(f"{path}: {fmt} format version {doc.get('version')} is not {VERSION}; retrain")
     if not hmac.compare_digest(str(doc.get("hmac", "")), _sign(key, doc["payload"].encode())):
         raise ModelError(f"{path}: signature does not match: changed after saving or written by another hub")
-    try:
-        return Routine.from_payload(json.loads(doc["payload"]))
-    except (KeyError, TypeError, ValueError) as err:
-        raise ModelError(f"{path}: routine payload is incomplete: {err}") from err
+    return json.loads(doc["payload"])

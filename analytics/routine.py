@@ -25,6 +25,8 @@ SLOTS = 24 * 60 // SLOT_MIN
 OUT_GRACE_MIN = 2.0
 #: the day's activity is counted from this hour (the referee and carers think of "the day" so)
 DAY_START_HOUR = 6
+#: hours from DAY_START_HOUR to midnight
+DAY_HOURS = 24 - DAY_START_HOUR
 #: the trailing window in which night movement is measured
 NIGHT_WINDOW_MIN = 30.0
 #: how many of the most recent days are kept in the per-day matrices
@@ -39,7 +41,8 @@ class Routine:
 
     Per-day matrices have one row per full history day (oldest first):
     ``quiet`` (minutes since the last activation at each 5-minute slot, 0 while out),
-    ``activity`` (activations counted from 06:00 up to the end of each hour 06..05),
+    ``activity`` (activations counted from 06:00 up to the end of each hour 06..05; NaN for the
+    hours after the end of the history),
     ``night`` (most distinct places moved through within 30 minutes, per slot),
     ``home`` (1 where the resident was at home at the slot, 0 while out).
     Days on which the home was nearly silent all day (away, or the sensors were off) are left
@@ -55,6 +58,8 @@ class Routine:
     activity: np.ndarray
     night: np.ndarray
     wake_minutes: list[float]
+    #: get-up minute of each row of the matrices (-1 where unknown)
+    wake_by_day: list[float] = field(default_factory=list)
     home: np.ndarray = field(default_factory=lambda: np.zeros((0, SLOTS), dtype=np.float32))
     absent_days: list[str] = field(default_factory=list)
     front_door_night: list[float] = field(default_factory=list)
@@ -83,6 +88,7 @@ class Routine:
             "home": self.home.astype(int).tolist(),
             "absent_days": self.absent_days,
             "wake_minutes": self.wake_minutes,
+            "wake_by_day": self.wake_by_day,
             "front_door_night": self.front_door_night,
             "out_durations": self.out_durations,
             "appliance_minutes": self.appliance_minutes,
@@ -107,6 +113,7 @@ class Routine:
             home=np.asarray(p["home"], dtype=np.float32).reshape(n, SLOTS),
             absent_days=list(p["absent_days"]),
             wake_minutes=[float(x) for x in p["wake_minutes"]],
+            wake_by_day=[float(x) for x in p["wake_by_day"]],
             front_door_night=[float(x) for x in p["front_door_night"]],
             out_durations=[[float(a), float(b)] for a, b in p["out_durations"]],
             appliance_minutes={k: [float(x) for x in v] for k, v in p["appliance_minutes"].items()},
@@ -129,11 +136,25 @@ def _last_before(sorted_times: np.ndarray, at: np.ndarray) -> np.ndarray:
     return out
 
 
-def learn(events: Iterable[Event], household: str = "") -> Routine:
-    """Learn the routine from a history of events (any order; technical events are ignored)."""
-    evs = sorted((e for e in events), key=lambda e: e.time)
+def empty_routine(household: str = "", when: dt.datetime | None = None) -> Routine:
+    """A routine with no days: a fresh install; detectors then use cautious population defaults."""
+    when = when or dt.datetime(2000, 1, 1)
+    return Routine(household=household, origin=when, history_start=when, history_end=when, days=[],
+                   quiet=np.zeros((0, SLOTS), dtype=np.float32), activity=np.zeros((0, 24), dtype=np.float32),
+                   night=np.zeros((0, SLOTS), dtype=np.float32), wake_minutes=[],
+                   home=np.zeros((0, SLOTS), dtype=np.float32))
+
+
+def learn(events: Iterable[Event], household: str = "", *, drop_absent: bool = True,
+          until: dt.datetime | None = None) -> Routine:
+    """Learn the routine from a history of events (any order; technical events are ignored).
+
+    An empty history gives :func:`empty_routine`. ``drop_absent=False`` keeps nearly silent days
+    (to describe a day rather than learn what is normal). ``until`` is when the history is
+    complete up to (default: the midnight after its last event)."""
+    evs = sorted((e for e in events if e.is_activity), key=lambda e: e.time)
     if not evs:
-        raise ValueError("cannot learn a routine from an empty history")
+        return empty_routine(household)
     first, last = evs[0].time, evs[-1].time
     origin = dt.datetime.combine(first.date(), dt.time())
     tracker = ActivationTracker()
@@ -196,12 +217,14 @@ def learn(events: Iterable[Event], household: str = "") -> Routine:
 
     # activations (at most one per sensor per minute) counted from 06:00, cumulated per hour
     activity = np.zeros((n, 24), dtype=np.float32)
+    covered_until = (last_day + 1) * 1440 if until is None else max(_minutes(until, origin), end_m)
     if t.size:
         minute_keys = np.unique(np.stack([np.floor(t), sid]), axis=1)[0]
         for i, d in enumerate(day_idx):
             lo_m = d * 1440 + DAY_START_HOUR * 60
             edges = lo_m + 60 * np.arange(25)
-            counts = np.searchsorted(minute_keys, edges[1:]) - np.searchsorted(minute_keys, lo_m)
+            counts = np.searchsorted(minute_keys, edges[1:]).astype(np.float32) - np.searchsorted(minute_keys, lo_m)
+            counts[edges[1:] > covered_until] = np.nan  # the night after the history's last day is unknown
             activity[i] = counts
 
     # night: most distinct non-bed places within the trailing 30 minutes, per slot
@@ -219,18 +242,24 @@ def learn(events: Iterable[Event], household: str = "") -> Routine:
             slot = int((m % 1440) // SLOT_MIN)
             night[row, slot] = max(night[row, slot], len({x for _, x in window}))
 
-    totals = activity[:, -1]
+    totals = activity[:, DAY_HOURS - 1]  # 06:00 to midnight: known for every day
     present = totals >= ABSENT_RATIO * (np.median(totals) if n else 0.0)
+    if not drop_absent:
+        present[:] = True
     absent_days = [d for d, ok in zip(days, present) if not ok]
     days = [d for d, ok in zip(days, present) if ok]
-    quiet, activity, night, home, day_idx = quiet[present], activity[present], night[present], home[present], day_idx[present]
-    wake = _wake_minutes(t[~bed], day_idx)
+    quiet, activity, night, home = quiet[present], activity[present], night[present], home[present]
+    day_idx = day_idx[present]
+    nonbed_t = t[~bed]
+    wake_by_day = [w if w is not None else -1.0 for w in (wake_minute(nonbed_t, float(d * 1440)) for d in day_idx)]
+    wake_by_day = [round(w, 1) for w in wake_by_day]
+    wake = [w for w in wake_by_day if w >= 0]
     front_night = [round(float(m % 1440), 1) for m in t_front if (m % 1440) < 6 * 60 or (m % 1440) >= 23 * 60]
     outs = _out_durations(t_front, t_other)
     return Routine(
         household=household, origin=origin, history_start=first, history_end=last, days=days,
         quiet=quiet.astype(np.float32), activity=activity, night=night, home=home, absent_days=absent_days,
-        wake_minutes=wake,
+        wake_minutes=wake, wake_by_day=wake_by_day,
         front_door_night=front_night, out_durations=outs, appliance_minutes=appliance, on_minutes=on_minutes,
         sensor_max_silence=max_silence, sensor_kinds=kinds,
     )
@@ -262,15 +291,6 @@ def wake_minute(times: np.ndarray, day_start: float) -> float | None:
         return None
     gaps = np.diff(ts)
     return float(ts[int(np.argmax(gaps)) + 1] - day_start)
-
-
-def _wake_minutes(nonbed: np.ndarray, day_idx: np.ndarray) -> list[float]:
-    out = []
-    for d in day_idx:
-        w = wake_minute(nonbed, float(d * 1440))
-        if w is not None:
-            out.append(round(w, 1))
-    return out
 
 
 def _out_durations(t_front: np.ndarray, t_other: np.ndarray) -> list[list[float]]:

@@ -50,6 +50,7 @@ class HomeState:
     _last_minute: dict[str, dt.datetime] = field(default_factory=dict)
     _door_was_out: bool = False
 
+
     @property
     def out(self) -> bool:
         """True when the front door was the last thing to happen: the resident went out.

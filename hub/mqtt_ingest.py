@@ -24,6 +24,12 @@ broker meanwhile sent under the same, freed, mid.
 the store's ``quarantine`` table with the reason, counted per device in :attr:`MqttIngest.stats`,
 logged once per device, and acknowledged so it cannot loop.
 
+**The broker must keep what it promised.** The hub's Mosquitto needs ``persistence true`` (queued
+messages survive a broker restart), ``max_queued_messages 0`` (the default 1000 drops messages
+silently after ~17 minutes of hub downtime, REFERENCE §8) and a ``max_inflight_messages`` well
+above the default 20 (e.g. 1000), because with acks after commit the in-flight window is what lets
+a batch fill up.
+
 Run alone (used by the crash tests and the ingest benchmark)::
 
     python -m hub.mqtt_ingest --config hub.toml
@@ -31,8 +37,10 @@ Run alone (used by the crash tests and the ingest benchmark)::
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import dataclasses
 import hashlib
+import itertools
 import logging
 import queue
 import signal
@@ -41,7 +49,8 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import NamedTuple
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
@@ -91,17 +100,18 @@ class IngestStats:
     def _get(self, key: str) -> DeviceStats:
         return self._devices.setdefault(key, DeviceStats())
 
-    def record(self, key: str, *, events: int = 0, rejected_reason: str = "", duplicate: bool = False) -> None:
-        """Count one message from ``key`` and what became of it."""
+    def add(self, outcomes: dict[str, DeviceStats]) -> None:
+        """Add a batch's per-device tallies."""
         with self._lock:
-            s = self._get(key)
-            s.messages += 1
-            s.events += events
-            if rejected_reason:
-                s.rejected += 1
-                s.last_reason = rejected_reason
-            if duplicate:
-                s.duplicates += 1
+            self.batches += 1
+            for key, t in outcomes.items():
+                s = self._get(key)
+                s.messages += t.messages
+                s.events += t.events
+                s.rejected += t.rejected
+                s.duplicates += t.duplicates
+                if t.last_reason:
+                    s.last_reason = t.last_reason
 
     def snapshot(self) -> dict[str, DeviceStats]:
         """A copy of the per-device counters."""
@@ -114,9 +124,9 @@ class IngestStats:
             return sum(getattr(s, name) for s in self._devices.values())
 
 
-@dataclass(frozen=True)
-class _Delivery:
-    """One received message waiting to be committed."""
+class _Delivery(NamedTuple):
+    """One received message waiting to be committed (a tuple: made once per message on the
+    network thread, so it is kept cheap)."""
 
     topic: str
     payload: bytes
@@ -125,7 +135,7 @@ class _Delivery:
     dup: bool
     retain: bool
     generation: int
-    received: object = field(compare=False)  # dt.datetime from the injected clock
+    received: dt.datetime
 
     @property
     def digest(self) -> str:
@@ -141,10 +151,13 @@ class MqttIngest:
     ``config`` says where the broker is and which devices exist; ``household`` is stamped on every
     event; ``on_stored`` is called (on the ingest's writer thread) with the newly committed events
     after each commit, e.g. ``EventPipeline.notify``. Messages are committed in batches of up to
-    ``batch_size``; a batch is committed as soon as no more messages are waiting.
+    ``batch_size``; a batch is committed as soon as no more messages are waiting. ``stats`` counts
+    messages, events, rejected payloads and recognised redeliveries per device::
 
-    >>> ingest = MqttIngest(cfg.mqtt, cfg.household.id, store, SystemClock(), on_stored=pipeline.notify)
-    >>> ingest.start(); ...; ingest.stop()
+        ingest = MqttIngest(cfg.mqtt, cfg.household.id, store, SystemClock(), on_stored=pipeline.notify)
+        ingest.start()
+        ...
+        ingest.stop()
     """
 
     def __init__(self, config: MqttConfig, household: str, store: Store, clock: Clock,
@@ -161,6 +174,10 @@ class MqttIngest:
         store.migrate("mqtt_ingest", INGEST_MIGRATIONS)
         self._appliances = ApplianceStates(seed=self._last_appliance_state)
         self._warned: set[str] = set()
+        # event ids: unique per delivery and per run (the same message stored twice is prevented by
+        # mqtt_inflight, not by the ids)
+        self._run_id = uuid.uuid4().hex[:12]
+        self._seq = itertools.count()
         self._queue: queue.Queue = queue.Queue()
         self._stopping = threading.Event()
         self._writer: threading.Thread | None = None
@@ -273,20 +290,20 @@ class MqttIngest:
         """Commit one batch of deliveries in one transaction, then acknowledge them and hand the
         new events to ``on_stored``. Returns the stored events."""
         stored: list[Event] = []
-        outcomes: list[tuple[str, int, str, bool]] = []  # device key, events, reason, duplicate
+        inflight: list[tuple[int, str, str]] = []
+        outcomes: dict[str, DeviceStats] = {}
         with self.store.transaction() as conn:
             for d in batch:
-                if d is _CLEAR_INFLIGHT:
+                if d is _CLEAR_INFLIGHT:  # the session is gone: no earlier delivery can come back
+                    inflight.clear()
                     conn.execute("DELETE FROM mqtt_inflight")
                     continue
-                key, events, reason, duplicate = self._handle(conn, d)
-                stored.extend(events)
-                outcomes.append((key, len(events), reason, duplicate))
+                self._handle(conn, d, stored, inflight, outcomes)
+            conn.executemany("INSERT OR REPLACE INTO mqtt_inflight (mid, digest, received) VALUES (?, ?, ?)",
+                             inflight)
             self.store.add_events(stored, conn=conn)
         self._ack([d for d in batch if d is not _CLEAR_INFLIGHT])
-        self.stats.batches += 1
-        for key, n, reason, duplicate in outcomes:
-            self.stats.record(key, events=n, rejected_reason=reason, duplicate=duplicate)
+        self.stats.add(outcomes)
         if stored and self.on_stored is not None:
             try:
                 self.on_stored(stored)
@@ -294,36 +311,49 @@ class MqttIngest:
                 log.exception("on_stored failed for %d events", len(stored))
         return stored
 
-    def _handle(self, conn: sqlite3.Connection, d: _Delivery) -> tuple[str, list[Event], str, bool]:
-        """Decode one delivery inside the batch's transaction; quarantine it if it is bad."""
-        digest = d.digest
-        if d.qos > 0:
-            if d.dup:
-                row = conn.execute("SELECT digest FROM mqtt_inflight WHERE mid=?", (d.mid,)).fetchone()
-                if row is not None and row[0] == digest:
-                    return self.router.device_key(d.topic), [], "", True
-            conn.execute("INSERT OR REPLACE INTO mqtt_inflight (mid, digest, received) VALUES (?, ?, ?)",
-                         (d.mid, digest, d.received.isoformat()))
+    def _handle(self, conn: sqlite3.Connection, d: _Delivery, stored: list[Event],
+                inflight: list[tuple[int, str, str]], outcomes: dict[str, DeviceStats]) -> None:
+        """Decode one delivery inside the batch's transaction (quarantining it if it is bad),
+        adding its events to ``stored``, its packet id to ``inflight`` and its fate to ``outcomes``."""
         route = self.router.route(d.topic)
         key = route.device.sensor if route else d.topic
+        tally = outcomes.get(key)
+        if tally is None:
+            tally = outcomes[key] = DeviceStats()
+        tally.messages += 1
+        if d.qos > 0:
+            digest = d.digest
+            if d.dup and self._committed(conn, d.mid, digest, inflight):
+                tally.duplicates += 1
+                return
+            inflight.append((d.mid, digest, d.received.isoformat()))
         try:
             if route is None:
                 raise DecodeError(f"no device is configured for topic {d.topic!r}")
-            events = route(d.topic, d.payload, d.received, self.household)
+            events = route(d.topic, d.payload, d.received, self.household, f"mqtt:{self._run_id}:{next(self._seq)}")
         except DecodeError as err:
             reason = str(err)
             self.store.quarantine(d.topic, d.payload, reason, d.received, conn=conn)
+            tally.rejected += 1
+            tally.last_reason = reason
             if key not in self._warned:
                 self._warned.add(key)
                 log.warning("quarantined a payload from %s on %s: %s (further ones are only counted)",
                             key, d.topic, reason)
-            return key, [], reason, False
+            return
         if d.retain:
             events = [e for e in events if not self._same_as_stored(conn, e)]
         events = self._appliances.apply(events, self.router.on_watts)
-        tag = f"mqtt:{uuid.uuid4().hex}"
-        events = [dataclasses.replace(e, source_id=f"{tag}:{i}") for i, e in enumerate(events)]
-        return key, events, "", False
+        tally.events += len(events)
+        stored.extend(events)
+
+    @staticmethod
+    def _committed(conn: sqlite3.Connection, mid: int, digest: str, pending: list[tuple[int, str, str]]) -> bool:
+        """Whether this (mid, digest) was already committed, or is in this very batch."""
+        if any(m == mid and g == digest for m, g, _ in reversed(pending)):
+            return True
+        row = conn.execute("SELECT digest FROM mqtt_inflight WHERE mid=?", (mid,)).fetchone()
+        return row is not None and row[0] == digest
 
     def _same_as_stored(self, conn: sqlite3.Connection, e: Event) -> bool:
         """A retained message is re-sent on every subscribe: skip it when nothing changed."""
@@ -365,8 +395,9 @@ def main(argv: list[str] | None = None) -> int:
         ingest.start()
         done.wait()
         ingest.stop()
-        log.info("stopped: %d messages, %d events, %d rejected", ingest.stats.total("messages"),
-                 ingest.stats.total("events"), ingest.stats.total("rejected"))
+        log.info("stopped: %d messages, %d events, %d rejected, %d redeliveries recognised",
+                 ingest.stats.total("messages"), ingest.stats.total("events"), ingest.stats.total("rejected"),
+                 ingest.stats.total("duplicates"))
     return 0
 
 

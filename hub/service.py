@@ -74,10 +74,11 @@ class HubService:
 
     def start(self, *, scheduler: bool = True, panel: bool = True) -> None:
         """Start watching: detection first, then the sensors, the scheduler and the panel."""
-        now = self.clock.now()
-        routine = routine_for(self.store, self.clock, self.config.detection.model_dir, self.household)
-        self.detection.watch(self.household, routine, self.clock, name=self.config.household.name,
-                             recent=self.store.events(since=now - PRIME_WINDOW, household=self.household))
+        if self.config.detection.enabled:
+            now = self.clock.now()
+            routine = routine_for(self.store, self.clock, self.config.detection.model_dir, self.household)
+            self.detection.watch(self.household, routine, self.clock, name=self.config.household.name,
+                                 recent=self.store.events(since=now - PRIME_WINDOW, household=self.household))
         for part in (self.uplink, self.mqtt, self.gpio):
             if part is not None:
                 part.start()
@@ -157,11 +158,12 @@ class HubService:
         """Once a night: relearn the routine, summarise yesterday, drop raw events past retention."""
         from analytics.jobs import retrain, summarise_days
         from hub.errors import ModelError
-        try:
-            routine = retrain(self.store, self.clock, self.config.detection.model_dir, self.household)
-            self.detection.use_routine(self.household, routine)
-        except ModelError as err:
-            log.warning("routine not retrained: %s", err)
+        if self.config.detection.enabled:
+            try:
+                routine = retrain(self.store, self.clock, self.config.detection.model_dir, self.household)
+                self.detection.use_routine(self.household, routine)
+            except ModelError as err:
+                log.warning("routine not retrained: %s", err)
         summarise_days(self.store, self.clock, self.household)
         cutoff = self.clock.now() - dt.timedelta(days=self.config.store.retention_days)
         dropped = self.store.delete_events_before(cutoff)

@@ -61,13 +61,13 @@ class Jsonable(Protocol):
 
 
 class Uplink:
-    """Publishes this hub's alerts, summaries, health and heartbeat to the office broker.
+    """Publishes this hub's alerts, summaries, health and heartbeat to the office broker::
 
-    >>> uplink = Uplink(cfg.uplink, cfg.household.id, store, SystemClock())
-    >>> uplink.start()
-    >>> uplink.publish_alert(alert)      # durable at once; sent when the office is reachable
-    >>> uplink.heartbeat()               # from the scheduler, e.g. every minute
-    >>> uplink.stop()                    # publishes status "offline"
+        uplink = Uplink(cfg.uplink, cfg.household.id, store, SystemClock())
+        uplink.start()
+        uplink.publish_alert(alert)      # durable at once; sent when the office is reachable
+        uplink.heartbeat()               # from the scheduler, e.g. every minute
+        uplink.stop()                    # publishes status "offline"
     """
 
     def __init__(self, config: UplinkConfig, household: str, store: Store, clock: Clock, *,
@@ -234,7 +234,9 @@ class Uplink:
             return
         self.connected.set()
         log.info("uplink connected to %s:%d", self.config.host, self.config.port)
-        client.publish(f"{self.base}/status", self._status("online"), qos=1, retain=True)
+        info = client.publish(f"{self.base}/status", self._status("online"), qos=1, retain=True)
+        if info.rc != mqtt.MQTT_ERR_SUCCESS:
+            log.warning("online status not sent: %s", mqtt.error_string(info.rc))
         self._drain()
 
     def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:

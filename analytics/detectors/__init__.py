@@ -70,9 +70,10 @@ def windowed_max(matrix: np.ndarray, half_width: int) -> np.ndarray:
     return out.reshape(matrix.shape)
 
 
-def shrink(n_days: int, full: int = 28) -> float:
-    """How much to widen a learned limit when the history is short: 1 at ``full`` days, up to 2."""
-    return 1.0 + min(1.0, max(0.0, (full - n_days) / full))
+def shrink(n_days: int, full: int = 28, most: float = 1.0) -> float:
+    """How much to widen a learned limit when the history is short: 1 at ``full`` days or more,
+    up to ``1 + most`` with no history (the maximum of a few days underestimates the true one)."""
+    return 1.0 + most * min(1.0, max(0.0, (full - n_days) / full))
 
 
 def default_detectors(routine: Routine) -> list[Detector]:

@@ -2,8 +2,14 @@
 
 The limit is ``factor`` times this appliance's usual long use (its 75th percentile on-time),
 never below ``floor_min`` nor above ``ceiling_min``; an appliance with no history gets
-``prior_min``. An appliance that is often on past that limit in normal life (``often_uses`` times) is only judged against the longest on-time ever seen. With nobody moving for ``still_min`` the limit is halved (but not below the floor):
+``prior_min``. An appliance that is often on past that limit in normal life (``often_uses``
+times) is only judged against the longest on-time ever seen. With nobody moving for
+``still_min`` the limit is halved (but not below the floor):
 a cooker left on by someone who has stopped moving is the dangerous case.
+
+No cooking or washing appliance runs for ``stuck_hours``: an appliance whose limit is that long
+(it is on for days in normal life) reports a stuck sensor (``sensor_stuck``, technical) instead,
+so the carers are not woken for what is the equipment's fault.
 """
 from __future__ import annotations
 
@@ -21,7 +27,7 @@ class ApplianceOn:
 
     def __init__(self, routine: Routine, *, factor: float = 4.0, floor_min: float = 120.0,
                  ceiling_min: float = 5 * 60, prior_min: float = 120.0, still_min: float = 30.0,
-                 often_uses: int = 1) -> None:
+                 often_uses: int = 2, stuck_hours: float = 12.0) -> None:
         self.limits: dict[str, float] = {}
         self.usual: dict[str, float] = {}
         for sensor, mins in routine.appliance_minutes.items():
@@ -35,6 +41,7 @@ class ApplianceOn:
                     limit = max(limit, float(a.max()) * 1.2)
                 self.limits[sensor] = limit
         self.prior, self.floor, self.still = prior_min, floor_min, still_min
+        self.stuck_min = stuck_hours * 60
         self._raised: dict[str, tuple[dt.datetime, Finding]] = {}
 
     def check(self, ctx: Context) -> list[Finding]:
@@ -59,6 +66,15 @@ class ApplianceOn:
             nobody = " No movement since then." if still and other <= since else ""
             msg = (f"The {sensor} has been on since {clock(since)} ({duration(on_min)}) at {who(ctx.name)}'s home. "
                    f"{usual_txt}{nobody}")
+            if limit >= self.stuck_min:
+                msg = (f"The {sensor} sensor has reported on since {clock(since)} ({duration(on_min)}), longer "
+                       f"than it ever did. Check the sensor.")
+                finding = Finding(f"sensor_stuck:{sensor}", "sensor_stuck", "low", sms_text(msg), technical=True,
+                                  evidence={"sensor": sensor, "on_since": since.isoformat(),
+                                            "on_min": round(on_min), "limit_min": round(limit)})
+                self._raised[sensor] = (since, finding)
+                found.append(finding)
+                continue
             finding = Finding(f"appliance_on:{sensor}", "appliance_on", "high" if still else "medium",
                               sms_text(msg.strip()),
                               evidence={"sensor": sensor, "on_since": since.isoformat(), "on_min": round(on_min),

@@ -27,6 +27,8 @@ from analytics.routine import Routine
 from analytics.sensors import is_bed
 from analytics.state import HomeState
 
+#: with no history: the longest quiet assumed by day (08-22) and at night
+PRIOR_DAY_MIN, PRIOR_NIGHT_MIN = 240.0, 600.0
 #: kinds of sensor that someone opens by hand and normally closes again
 OPENED_BY_HAND = ("door", "contact")
 #: activations within 30 minutes that show the home is active again after an alert
@@ -41,20 +43,11 @@ class Inactivity:
                  prior_days: float = 3.0, out_floor_min: float = 12 * 60, open_factor: float = 3.0,
                  open_floor_min: float = 30.0, open_rare: float = 0.02, use_open_sign: bool = True) -> None:
         self.n_days = routine.n_days
-        q = routine.quiet
-        per_day = windowed_max(q, window_slots)
-        self.per_day = per_day
-        if per_day.size:
-            longest = per_day.max(axis=0)
-            home_days = windowed_max(routine.home, window_slots).sum(axis=0)
-            overall = float(np.quantile(longest, 0.75))
-            w = home_days / (home_days + prior_days)
-            longest = np.maximum(longest, w * longest + (1 - w) * overall)
-        else:
-            longest = np.full(q.shape[1] if q.ndim == 2 else 288, ceiling_min)
-        self.longest = longest
         k = factor * shrink(routine.n_days)
-        self.limit = np.clip(longest * k + margin_min, floor_min, ceiling_min)
+        per_day = windowed_max(routine.quiet, window_slots)
+        home = windowed_max(routine.home, window_slots)
+        self.longest, self.limit, self.per_day = self._limits(per_day, home, k, margin_min, floor_min,
+                                                              ceiling_min, prior_days)
         outs = [d for _, d in routine.out_durations]
         self.longest_out = max(outs, default=0.0)
         self.out_limit = max(out_floor_min, 1.5 * self.longest_out)
@@ -68,6 +61,20 @@ class Inactivity:
                 if uses >= 10 and p99 * open_factor < open_floor_min:
                     self.open_limit[sensor] = open_floor_min
         self._raised_for: dt.datetime | None = None
+
+    @staticmethod
+    def _limits(per_day, home, k, margin_min, floor_min, ceiling_min, prior_days):
+        """(longest quiet at home per slot, shrunk where seldom home; limit per slot; days used)."""
+        if per_day.size == 0:  # no history yet: a cautious population prior
+            minutes = np.arange(per_day.shape[1] if per_day.ndim == 2 else 288) * 5
+            longest = np.where((minutes >= 8 * 60) & (minutes < 22 * 60), PRIOR_DAY_MIN, PRIOR_NIGHT_MIN)
+            return longest, np.clip(longest + margin_min, floor_min, ceiling_min), per_day
+        longest = per_day.max(axis=0)
+        home_days = home.sum(axis=0)
+        overall = float(np.quantile(longest, 0.75))
+        w = home_days / (home_days + prior_days)
+        longest = np.maximum(longest, w * longest + (1 - w) * overall)
+        return longest, np.clip(longest * k + margin_min, floor_min, ceiling_min), per_day
 
     def _resumed(self, s: HomeState, now: dt.datetime) -> bool:
         return s.activations_recently(now) >= RESUMED_ACTIVATIONS
@@ -91,18 +98,20 @@ class Inactivity:
                             evidence={"out_since": s.last_front.isoformat(), "away_min": round(quiet),
                                       "longest_away_min": round(self.longest_out)})]
         slot = slot_of(now)
-        limit = float(self.limit[slot])
+        longest, limits, days = self.longest, self.limit, self.per_day
+        limit = float(limits[slot])
         last = s.last_activation_sensor
         left_open = last in self.open_limit and last in s.on_since
         if left_open:
             limit = min(limit, self.open_limit[last])
         if quiet < limit:
             return []
-        usual = float(self.longest[slot])
-        within = int(np.sum(self.per_day[:, slot] <= usual)) if self.per_day.size else 0
+        usual = float(longest[slot])
+        within = int(np.sum(days[:, slot] <= usual)) if days.size else 0
+        n = days.shape[0] if days.ndim == 2 else 0
         opened = f" {last} was left open/on at {clock(s.on_since[last])}." if left_open else ""
         msg = (f"No movement at home since {clock(s.last_activation)} ({duration(quiet)}).{opened} "
-               f"On {within} of the last {self.n_days} days {who(ctx.name)} moved within {duration(usual)} "
+               f"On {within} of the last {n} days {who(ctx.name)} moved within {duration(usual)} "
                f"at this time of day.")
         severity = "critical" if 7 * 60 <= minute_of_day(s.last_activation) < 22 * 60 else "high"
         self._raised = Finding("inactivity", "inactivity", severity, sms_text(msg), evidence={

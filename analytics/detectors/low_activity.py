@@ -24,8 +24,9 @@ class LowActivity:
         a = routine.activity
         self.n_days = a.shape[0]
         self.ok = self.n_days >= 3
-        self.least = a.min(axis=0) if self.ok else np.zeros(24)
-        self.median = np.median(a, axis=0) if self.ok else np.zeros(24)
+        with np.errstate(all="ignore"):
+            self.least = np.nan_to_num(np.nanmin(a, axis=0)) if self.ok else np.zeros(24)
+            self.median = np.nan_to_num(np.nanmedian(a, axis=0)) if self.ok else np.zeros(24)
         self.ratio = ratio
         self.median_ratio = median_ratio
         self.first_index = (first_hour - DAY_START_HOUR) % 24
@@ -49,6 +50,7 @@ class LowActivity:
         msg = (f"A very quiet day for {who(ctx.name)}: {count} activities since 06:00. "
                f"On each of the last {self.n_days} days there were at least {int(least)} by {hour} "
                f"(usually {int(usual)}).")
-        return [Finding(f"low_activity:{activity_day(now).isoformat()}", "low_activity", "medium", sms_text(msg), once=True,
+        return [Finding(f"low_activity:{activity_day(now).isoformat()}", "low_activity", "medium", sms_text(msg),
+                        once=True,
                         evidence={"count": count, "least": int(least), "usual": int(usual), "by": hour,
                                   "days": self.n_days})]

@@ -12,7 +12,7 @@ import datetime as dt
 import numpy as np
 
 from analytics.detectors import Context, Finding, minute_of_day
-from analytics.explain import clock, duration, sms_text, who
+from analytics.explain import clock, sms_text, who
 from analytics.routine import Routine
 
 NIGHT_END_HOUR = 3

@@ -1,8 +1,10 @@
 """Decoders that turn device MQTT messages into :class:`~hub.events.Event` objects.
 
 One module per device family (``zigbee2mqtt``, ``tasmota``, ``shelly``, ``native``), each with a
-``decode(topic, payload, device, received, household) -> list[Event]`` function that raises
-:class:`~hub.errors.DecodeError` with a human reason. :class:`TopicRouter` maps the configured
+``decode(topic, payload, device, received, household, source="") -> list[Event]`` function that
+raises :class:`~hub.errors.DecodeError` with a human reason. ``received`` is the hub's clock at
+reception (used unless the payload carries a trustworthy time); ``source``, when given, makes
+the events' ids unique per delivery (see ``common.event``). :class:`TopicRouter` maps the configured
 devices to the topics they publish on and picks the decoder for an incoming topic; it is the
 only place that knows which format lives where.
 """
@@ -18,7 +20,7 @@ from hub.config import DeviceConfig
 from hub.errors import DecodeError
 from hub.events import Event
 
-Decode = Callable[[str, bytes, DeviceConfig, dt.datetime, str], list[Event]]
+Decode = Callable[..., list[Event]]
 
 #: format name -> (topics a device publishes on, decoder)
 FORMATS: dict[str, tuple[Callable[[DeviceConfig], list[str]], Decode]] = {
@@ -39,9 +41,10 @@ class Route:
     device: DeviceConfig
     decode: Decode
 
-    def __call__(self, topic: str, payload: bytes, received: dt.datetime, household: str) -> list[Event]:
+    def __call__(self, topic: str, payload: bytes, received: dt.datetime, household: str,
+                 source: str = "") -> list[Event]:
         """Decode one message from this device."""
-        return self.decode(topic, payload, self.device, received, household)
+        return self.decode(topic, payload, self.device, received, household, source)
 
 
 class TopicRouter:

@@ -7,7 +7,6 @@ store after a restart so a restart does not invent a change.
 """
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Iterable
 
 from hub.events import Event
@@ -42,7 +41,10 @@ class ApplianceStates:
                 out.append(e)
                 on = e.value >= on_watts.get(e.sensor, 10.0)
                 if self._changed(e.sensor, on):
-                    out.append(dataclasses.replace(e, kind="appliance", value=float(on), source_id=""))
+                    # a delivery-based id extends to the switch it causes; a natural key ("n:") is
+                    # recomputed for the appliance event itself
+                    sid = "" if e.source_id.startswith("n:") else f"{e.source_id}/switch"
+                    out.append(Event(e.time, e.sensor, "appliance", float(on), e.room, e.household, sid))
             elif e.kind == "appliance":
                 if self._changed(e.sensor, e.value > 0):
                     out.append(e)

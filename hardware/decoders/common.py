@@ -87,9 +87,15 @@ def payload_time(raw: Any, received: dt.datetime) -> dt.datetime:
 
 
 def event(device: DeviceConfig, kind: str, value: float, when: dt.datetime, household: str,
-          sensor: str | None = None, room: str | None = None) -> Event:
-    """An event from ``device`` (its sensor name and room unless overridden)."""
-    return Event(when, sensor or device.sensor, kind, value, device.room if room is None else room, household)
+          sensor: str | None = None, room: str | None = None, source: str = "") -> Event:
+    """An event from ``device`` (its sensor name and room unless overridden).
+
+    ``source`` identifies the delivery (the ingest gives each message a unique one); a message
+    holds at most one reading per kind, so ``<source>:<kind>`` is unique. Without a source the
+    event's natural key is its id.
+    """
+    return Event(when, sensor or device.sensor, kind, value, device.room if room is None else room, household,
+                 f"{source}:{kind}" if source else "")
 
 
 def _preview(payload: bytes, limit: int = 80) -> str:

@@ -47,7 +47,7 @@ def subscriptions(household: str) -> list[str]:
 
 
 def decode(topic: str, payload: bytes, device: DeviceConfig, received: dt.datetime,
-           household: str = "") -> list[Event]:
+           household: str = "", source: str = "") -> list[Event]:
     """Events from one native message (see the module docstring for the format)."""
     try:
         data = json.loads(payload)
@@ -60,16 +60,19 @@ def decode(topic: str, payload: bytes, device: DeviceConfig, received: dt.dateti
     for i, item in enumerate(items):
         where = f"item {i}: " if isinstance(data, list) else ""
         try:
-            events.extend(_decode_item(item, device, received, household))
+            events.extend(_decode_item(item, device, received, household, f"{source}.{i}" if source else ""))
         except DecodeError as err:
             raise DecodeError(f"{where}{err}") from err
     return events
 
 
-def _decode_item(item: Any, device: DeviceConfig, received: dt.datetime, household: str) -> list[Event]:
+def _decode_item(item: Any, device: DeviceConfig, received: dt.datetime, household: str,
+                 source: str) -> list[Event]:
     if not isinstance(item, dict):
         raise DecodeError(f"expected a JSON object, got {type(item).__name__}")
-    kind = item.get("kind", device.kind)
+    kind = item.get("kind") or device.kind
+    if not kind:
+        raise DecodeError("kind is missing (and the sensor is not configured with one)")
     if kind not in KINDS:
         raise DecodeError(f"kind {kind!r} is not one of {', '.join(sorted(KINDS))}")
     if "value" not in item:
@@ -78,8 +81,8 @@ def _decode_item(item: Any, device: DeviceConfig, received: dt.datetime, househo
     value = float(raw) if isinstance(raw, bool) else number(raw, "value", 0, _LIMITS.get(kind, 1.0))
     when = payload_time(item.get("time"), received)
     room = device.room or str(item.get("room", "") or "")
-    events = [event(device, kind, value, when, household, room=room)]
+    events = [event(device, kind, value, when, household, room=room, source=source)]
     if item.get("battery") is not None:
-        events.append(event(device, "battery", number(item["battery"], "battery", 0, 100), when, household,
-                            room=room))
+        battery = number(item["battery"], "battery", 0, 100)
+        events.append(event(device, "battery", battery, when, household, room=room, source=source))
     return events

@@ -28,24 +28,24 @@ def gen2_subscriptions(device: DeviceConfig) -> list[str]:
 
 
 def decode_gen1(topic: str, payload: bytes, device: DeviceConfig, received: dt.datetime,
-                household: str = "") -> list[Event]:
+                household: str = "", source: str = "") -> list[Event]:
     """Events from one Shelly Gen1 message."""
     if topic.endswith("/online"):
-        return [_online(payload, device, received, household)]
-    return [event(device, "power", number(text(payload), "relay power", 0), received, household)]
+        return [_online(payload, device, received, household, source)]
+    return [event(device, "power", number(text(payload), "relay power", 0), received, household, source=source)]
 
 
 def decode_gen2(topic: str, payload: bytes, device: DeviceConfig, received: dt.datetime,
-                household: str = "") -> list[Event]:
+                household: str = "", source: str = "") -> list[Event]:
     """Events from one Shelly Gen2/Plus message."""
     if topic.endswith("/online"):
-        return [_online(payload, device, received, household)]
+        return [_online(payload, device, received, household, source)]
     data = json_object(payload)
     if "apower" not in data:
         raise DecodeError("Shelly switch status has no apower (is this a metering switch?)")
-    return [event(device, "power", number(data["apower"], "apower", 0), received, household)]
+    return [event(device, "power", number(data["apower"], "apower", 0), received, household, source=source)]
 
 
-def _online(payload: bytes, device: DeviceConfig, received: dt.datetime, household: str) -> Event:
+def _online(payload: bytes, device: DeviceConfig, received: dt.datetime, household: str, source: str) -> Event:
     online = flag(text(payload), "online")
-    return event(device, "availability", float(online), received, household)
+    return event(device, "availability", float(online), received, household, source=source)

@@ -28,13 +28,13 @@ def subscriptions(device: DeviceConfig) -> list[str]:
 
 
 def decode(topic: str, payload: bytes, device: DeviceConfig, received: dt.datetime,
-           household: str = "") -> list[Event]:
+           household: str = "", source: str = "") -> list[Event]:
     """Events from one Tasmota telemetry or LWT message."""
     if topic.endswith("/LWT"):
         word = text(payload).lower()
         if word not in ("online", "offline"):
             raise DecodeError(f"LWT must be Online/Offline, got {word[:60]!r}")
-        return [event(device, "availability", 1.0 if word == "online" else 0.0, received, household)]
+        return [event(device, "availability", 1.0 if word == "online" else 0.0, received, household, source=source)]
     data = json_object(payload)
     energy = data.get("ENERGY")
     if not isinstance(energy, dict) or "Power" not in energy:
@@ -44,4 +44,4 @@ def decode(topic: str, payload: bytes, device: DeviceConfig, received: dt.dateti
         watts = sum(number(p, "ENERGY.Power", 0) for p in power)
     else:
         watts = number(power, "ENERGY.Power", 0)
-    return [event(device, "power", watts, payload_time(data.get("Time"), received), household)]
+    return [event(device, "power", watts, payload_time(data.get("Time"), received), household, source=source)]

@@ -34,29 +34,33 @@ def subscriptions(device: DeviceConfig) -> list[str]:
 
 
 def decode(topic: str, payload: bytes, device: DeviceConfig, received: dt.datetime,
-           household: str = "") -> list[Event]:
+           household: str = "", source: str = "") -> list[Event]:
     """Events from one Zigbee2MQTT message."""
     if topic.endswith(AVAILABILITY_SUFFIX):
-        return [event(device, "availability", _availability(payload), received, household)]
+        return [event(device, "availability", _availability(payload), received, household, source=source)]
     data = json_object(payload)
     events: list[Event] = []
     if "occupancy" in data:
         kind = device.kind if device.kind in ("motion", "pressure") else "motion"
-        events.append(event(device, kind, float(flag(data["occupancy"], "occupancy")), received, household))
+        occupied = flag(data["occupancy"], "occupancy")
+        events.append(event(device, kind, float(occupied), received, household, source=source))
     if "contact" in data:
         kind = device.kind if device.kind in ("door", "contact") else "door"
         closed = flag(data["contact"], "contact")
-        events.append(event(device, kind, 0.0 if closed else 1.0, received, household))
+        events.append(event(device, kind, 0.0 if closed else 1.0, received, household, source=source))
     lux = data.get("illuminance", data.get("illuminance_lux"))
     if lux is not None:
-        events.append(event(device, "light", number(lux, "illuminance", 0), received, household))
+        lux = number(lux, "illuminance", 0)
+        events.append(event(device, "light", lux, received, household, source=source))
     if data.get("power") is not None:
-        events.append(event(device, "power", number(data["power"], "power", 0), received, household))
+        watts = number(data["power"], "power", 0)
+        events.append(event(device, "power", watts, received, household, source=source))
     elif "state" in data:
         on = flag(data["state"], "state", "ON", "OFF")
-        events.append(event(device, "appliance", float(on), received, household))
+        events.append(event(device, "appliance", float(on), received, household, source=source))
     if data.get("battery") is not None:
-        events.append(event(device, "battery", number(data["battery"], "battery", 0, 100), received, household))
+        battery = number(data["battery"], "battery", 0, 100)
+        events.append(event(device, "battery", battery, received, household, source=source))
     if not events:
         raise DecodeError(f"no known key in Zigbee2MQTT payload (keys: {', '.join(sorted(data)) or 'none'})")
     return events

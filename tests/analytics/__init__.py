@@ -1,0 +1,1 @@
+"""Tests of the analytics package: routine, detectors, engine, replay, models, jobs."""

@@ -41,3 +41,27 @@ def test_nightly_jobs_from_the_store(store, tmp_path):
     assert summarise_days(store, clock, "h1", days=3) == 3
     days = [r["day"] for r in store.query("SELECT day FROM daily_summaries ORDER BY day")]
     assert days == ["2024-03-11", "2024-03-12", "2024-03-13"]
+
+
+def test_novelty_second_opinion_after_a_silent_day(store, tmp_path):
+    from analytics.jobs import check_yesterday, train_novelty
+    from hub.events import Event
+
+    history = [Event(e.time, e.sensor, e.kind, e.value, e.room, "h1") for e in homes.history(21)]
+    store.add_events(history)
+    models = tmp_path / "models"
+    clock = ManualClock(dt.datetime.combine(homes.START + dt.timedelta(days=21), dt.time(3, 15)))
+    retrain(store, clock, models, "h1")
+    assert train_novelty(models, "h1") is not None
+    day = homes.START + dt.timedelta(days=21)
+    store.add_events([Event(e.time, e.sensor, e.kind, e.value, e.room, "h1")
+                      for e in homes.incident_day("normal", day) if e.time.hour < 6])
+    clock.set(clock.now() + dt.timedelta(hours=4))  # 07:15: the day that ended at 06:00 was ordinary
+    assert check_yesterday(store, clock, models, "h1") is None
+    # today only the night's events arrive: a silent day, seen the next morning
+    store.add_events([Event(e.time, e.sensor, e.kind, e.value, e.room, "h1")
+                      for e in homes.incident_day("no_wake", day) if e.time.hour >= 6 or e.time.hour < 3])
+    clock.set(clock.now() + dt.timedelta(days=1))
+    alert = check_yesterday(store, clock, models, "h1")
+    assert alert is not None and alert.kind == "unusual_day" and alert.severity == "low"
+    assert alert.evidence["score"] < alert.evidence["threshold"]

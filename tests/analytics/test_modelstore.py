@@ -51,7 +51,7 @@ def test_unknown_files_are_refused(routine, tmp_path, content):
     save_routine(routine, tmp_path)
     path = tmp_path / "routine-x.json"
     path.write_bytes(content)
-    with pytest.raises(ModelError, match="not a routine file"):
+    with pytest.raises(ModelError, match="not a eldercare-routine file"):
         load_routine(path)
 
 

@@ -44,6 +44,24 @@ def test_absent_days_are_left_out():
     assert away.isoformat() not in r.days and len(r.days) == 9
 
 
-def test_empty_history_is_an_error():
-    with pytest.raises(ValueError, match="empty"):
-        learn([])
+def test_empty_history_gives_cautious_defaults(clock):
+    from analytics.engine import Engine
+    from analytics.replay import drive
+
+    r = learn([], "new-home")
+    assert r.n_days == 0 and r.household == "new-home"
+    engine = Engine(r, clock)  # 2024-03-04 08:00
+    events = [Event(clock.now() + dt.timedelta(minutes=1), "hall_pir", "motion", 1.0)]
+    alerts = list(drive(engine, clock, events, clock.now() + dt.timedelta(hours=3)))
+    assert alerts == []  # three quiet hours in the morning are no alarm without a history
+    alerts = list(drive(engine, clock, [], clock.now() + dt.timedelta(hours=6)))
+    assert [a.kind for a in alerts] == ["inactivity"]
+
+
+def test_retrained_routine_keeps_live_state(routine, clock):
+    from analytics.engine import Engine
+
+    engine = Engine(learn([]), clock)
+    engine.on_event(Event(clock.now(), "hall_pir", "motion", 1.0))
+    engine.use_routine(routine)
+    assert engine.routine is routine and engine.state.last_activation == clock.now()

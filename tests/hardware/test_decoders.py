@@ -103,7 +103,8 @@ def test_router_subscribes_to_every_device_topic_and_native_wildcard():
 
 def test_appliance_events_only_on_state_change_and_seeded_after_restart():
     t = NOW
-    readings = [Event(t + dt.timedelta(minutes=i), "kettle", "power", w) for i, w in enumerate([0, 0, 2100, 2050, 3, 0])]
+    watts = [0, 0, 2100, 2050, 3, 0]
+    readings = [Event(t + dt.timedelta(minutes=i), "kettle", "power", w) for i, w in enumerate(watts)]
     states = ApplianceStates()
     out = states.apply(readings, {"kettle": 100})
     assert [(e.time.minute, e.value) for e in out if e.kind == "appliance"] == [(0, 0), (2, 1), (4, 0)]
@@ -131,9 +132,9 @@ def test_every_format_through_the_real_broker(broker, store, clock):
     switches = sorted(((e.sensor, e.time, e.value, e.room) for e in stored if e.kind == "appliance"),
                       key=lambda s: s[0])  # stable: each sensor keeps stored (time, id) order
     tv_on = dt.datetime(2024, 3, 4, 7, 59, 30)
-    assert [(s, v, r) for s, t, v, r in switches] == [("heater", 1, "bedroom"), ("kettle", 1, "kitchen"), ("kettle", 0, "kitchen"),
-                                              ("lamp", 1, "living"), ("lamp", 0, "living"), ("tv", 1, "living"),
-                                              ("tv", 0, "living")]
+    assert [(s, v, r) for s, t, v, r in switches] == [
+        ("heater", 1, "bedroom"), ("kettle", 1, "kitchen"), ("kettle", 0, "kitchen"),
+        ("lamp", 1, "living"), ("lamp", 0, "living"), ("tv", 1, "living"), ("tv", 0, "living")]
     assert ("tv", tv_on, 1.0, "living") in switches  # an appliance event keeps its reading's time
     assert ingest.stats.total("rejected") == 0
     assert ingest.stats.snapshot()["hall_pir"].messages == 3

@@ -94,3 +94,12 @@ def test_secrets_come_from_the_environment(monkeypatch):
     monkeypatch.setenv("TWILIO_AUTH_TOKEN", "s3cret")
     assert secret(Config().alerts.twilio_token_env) == "s3cret"
     assert secret("ELDERCARE_UNSET_FOR_TEST") == ""
+
+
+def test_the_shipped_example_config_loads():
+    example = Path(__file__).resolve().parents[2] / "deploy" / "eldercare.example.toml"
+    cfg = load_config(example)
+    assert cfg.household.id == "kim-12"
+    assert [s.type for s in cfg.gpio.sensors] == ["motion", "contact", "power"]
+    assert {d.format for d in cfg.mqtt.devices} == {"zigbee2mqtt", "tasmota", "shelly_gen1"}
+    assert [c.role for c in cfg.alerts.contacts] == ["social_worker", "backup", "supervisor"]

@@ -1,0 +1,82 @@
+"""``eldercare import`` / ``export``: exact round trip, all-or-nothing import, clear errors."""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from hub.cli import main
+from hub.store import Store
+
+HEADER = "timestamp,sensor,kind,value,room\n"
+
+
+def history(n: int) -> str:
+    t0 = dt.datetime(2024, 3, 4, 6, 0)
+    rows = []
+    for i in range(n):
+        t = (t0 + dt.timedelta(seconds=7 * i)).isoformat()
+        rows.append(f"{t},hall_pir,motion,{i % 2},hall\n")
+        if i % 50 == 0:
+            rows.append(f"{t},kettle,power,{1850.5 if i % 100 else 0},kitchen\n")
+    return HEADER + "".join(rows)
+
+
+def test_round_trip_is_exact_including_repeated_readings(tmp_path: Path, capsys):
+    text = history(3000)
+    # a real recording repeats a reading within the same second; a door has no room
+    text += "2024-03-04T12:00:00,front_door,door,1,\n" * 2 + "2024-03-04T12:00:01,front_door,door,0,\n"
+    src, out, db = tmp_path / "in.csv", tmp_path / "out.csv", tmp_path / "hub.sqlite"
+    src.write_text(text)
+    assert main(["import", str(src), "--store", str(db), "--household", "h1"]) == 0
+    assert main(["import", str(src), "--store", str(db), "--household", "h1"]) == 0  # idempotent
+    assert "0 new events" in capsys.readouterr().out
+    assert main(["export", "--since", "2024-03-04", str(out), "--store", str(db), "--household", "h1"]) == 0
+    assert out.read_text() == text
+
+
+def test_export_window_and_stdout(tmp_path: Path, capsys):
+    src, db = tmp_path / "in.csv", tmp_path / "hub.sqlite"
+    src.write_text(history(100))
+    assert main(["import", str(src), "--store", str(db)]) == 0
+    capsys.readouterr()
+    assert main(["export", "--since", "2024-03-04T06:01:00", "--until", "2024-03-04T06:02:00", "-",
+                 "--store", str(db)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == HEADER.strip()
+    assert [line.split(",")[0] for line in lines[1:]] == [
+        (dt.datetime(2024, 3, 4, 6, 0) + dt.timedelta(seconds=7 * i)).isoformat() for i in range(9, 18)]
+
+
+def test_bad_row_names_the_line_and_imports_nothing(tmp_path: Path, capsys):
+    good = history(6000)  # more than one insert chunk before the bad row
+    bad_line = good.count("\n") + 1
+    src, db = tmp_path / "in.csv", tmp_path / "hub.sqlite"
+    src.write_text(good + "2024-03-04T23:00:00,hall_pir,motion,lots,hall\n"
+                   + "2024-03-04T23:00:01,hall_pir,motion,1,hall\n")
+    assert main(["import", str(src), "--store", str(db)]) == 2
+    err = capsys.readouterr().err
+    assert f"in.csv, line {bad_line}: value 'lots' is not a number" in err
+    with Store(db) as store:
+        assert store.count_events() == 0
+
+
+def test_store_and_household_from_the_config_and_progress_on_request(tmp_path: Path, capsys):
+    db = tmp_path / "from-config.sqlite"
+    cfg = tmp_path / "hub.toml"
+    cfg.write_text(f'[household]\nid = "flat-7"\n[store]\npath = "{db}"\n')
+    src = tmp_path / "in.csv"
+    src.write_text(history(10))
+    assert main(["import", str(src), "--config", str(cfg), "--progress"]) == 0
+    err = capsys.readouterr().err
+    assert "importing in.csv [####################] 100% 11 rows" in err
+    with Store(db) as store:
+        assert {e.household for e in store.events()} == {"flat-7"}
+    assert main(["import", str(src), "--config", str(cfg)]) == 0
+    assert "%" not in capsys.readouterr().err  # not a terminal, no --progress: no progress line
+
+
+def test_export_from_a_missing_store_is_an_error(tmp_path: Path, capsys):
+    missing = tmp_path / "nope.sqlite"
+    assert main(["export", "--since", "2024-01-01", str(tmp_path / "o.csv"), "--store", str(missing)]) == 2
+    assert "no store at" in capsys.readouterr().err
+    assert not (tmp_path / "nope.sqlite").exists()
