@@ -28,6 +28,11 @@ log = logging.getLogger(__name__)
 #: kinds that all describe one silent home: while one of the first two is active, the others wait
 _SILENCE_KINDS = frozenset({"inactivity", "no_wake", "low_activity"})
 _SILENCE_LEADERS = frozenset({"inactivity", "no_wake"})
+#: a home with fewer activations in 24 h than this share of a usual day is empty (away, or the
+#: sensors are down, as on an absent day): once its silence has been reported (within
+#: ``_REPORTED``) it is not reported again each day
+DORMANT_RATIO = ABSENT_RATIO
+_REPORTED = dt.timedelta(hours=36)
 #: how long a raised once-only condition is remembered
 _ONCE_MEMORY = dt.timedelta(days=3)
 
@@ -46,6 +51,7 @@ class Engine:
         self._dormant_below = self._dormant_limit(routine)
         self._active: dict[str, Alert] = {}
         self._raised_once: dict[str, dt.datetime] = {}
+        self._silence_reported: dt.datetime | None = None
 
     @property
     def active(self) -> dict[str, Alert]:
@@ -70,7 +76,7 @@ class Engine:
         """Below this many activations in 24 h the home counts as empty (as on an absent day)."""
         totals = routine.activity[:, -1]
         totals = totals[~np.isnan(totals)]
-        return float(ABSENT_RATIO * np.median(totals)) if totals.size else 0.0
+        return float(DORMANT_RATIO * np.median(totals)) if totals.size else 0.0
 
     def prime(self, events: Iterable[Event]) -> None:
         """Take in past events (e.g. the history up to now) without raising anything."""
@@ -102,12 +108,15 @@ class Engine:
                 continue  # the same silence is already reported
             if f.kind in _SILENCE_KINDS:
                 if dormant is None:
-                    dormant = self.state.count_last_day(now) < self._dormant_below
+                    reported = self._silence_reported is not None and now - self._silence_reported <= _REPORTED
+                    dormant = reported and self.state.count_last_day(now) < self._dormant_below
                 if dormant:
                     continue  # silent for a whole day already: reported when it began
             alert = Alert(time=now, household=self.household, kind=f.kind, severity=f.severity,
                           message=f.message, technical=f.technical, condition=cond, evidence=f.evidence)
             self._active[cond] = alert
+            if f.kind in _SILENCE_KINDS:
+                self._silence_reported = now
             if f.once:
                 self._raised_once[cond] = now
             log.info("alert %s: %s", cond, f.message)

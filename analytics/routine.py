@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from analytics.sensors import ActivationTracker, is_appliance, is_bed, is_front_door, on_level
+from analytics.sensors import ActivationTracker, is_appliance, is_front_door, is_sleep_sensor, on_level
 from hub.events import Event
 
 SLOT_MIN = 5
@@ -25,6 +25,8 @@ SLOTS = 24 * 60 // SLOT_MIN
 OUT_GRACE_MIN = 2.0
 #: the day's activity is counted from this hour (the referee and carers think of "the day" so)
 DAY_START_HOUR = 6
+#: the hours of the day whose activations teach what quiet follows each sensor
+FOLLOW_FROM_HOUR, FOLLOW_TO_HOUR = 7, 21
 #: hours from DAY_START_HOUR to midnight
 DAY_HOURS = 24 - DAY_START_HOUR
 #: the trailing window in which night movement is measured
@@ -66,6 +68,9 @@ class Routine:
     out_durations: list[list[float]] = field(default_factory=list)
     appliance_minutes: dict[str, list[float]] = field(default_factory=dict)
     on_minutes: dict[str, list[float]] = field(default_factory=dict)
+    #: per sensor, the quiet that followed its activations by day (07-21) at home:
+    #: [times, 90th percentile, longest] in minutes
+    follow_minutes: dict[str, list[float]] = field(default_factory=dict)
     sensor_max_silence: dict[str, float] = field(default_factory=dict)
     sensor_kinds: dict[str, str] = field(default_factory=dict)
 
@@ -93,6 +98,7 @@ class Routine:
             "out_durations": self.out_durations,
             "appliance_minutes": self.appliance_minutes,
             "on_minutes": self.on_minutes,
+            "follow_minutes": self.follow_minutes,
             "sensor_max_silence": self.sensor_max_silence,
             "sensor_kinds": self.sensor_kinds,
         }
@@ -118,6 +124,7 @@ class Routine:
             out_durations=[[float(a), float(b)] for a, b in p["out_durations"]],
             appliance_minutes={k: [float(x) for x in v] for k, v in p["appliance_minutes"].items()},
             on_minutes={k: [float(x) for x in v] for k, v in p["on_minutes"].items()},
+            follow_minutes={k: [float(x) for x in v] for k, v in p["follow_minutes"].items()},
             sensor_max_silence={k: float(v) for k, v in p["sensor_max_silence"].items()},
             sensor_kinds=dict(p["sensor_kinds"]),
         )
@@ -184,7 +191,7 @@ def learn(events: Iterable[Event], household: str = "", *, drop_absent: bool = T
         if tracker.activation(e):
             acts.append(m)
             act_sensor.append(sensor_ids.setdefault(e.sensor, len(sensor_ids)))
-            act_bed.append(is_bed(e.sensor, e.kind))
+            act_bed.append(is_sleep_sensor(e.sensor, e.kind))
             act_front.append(is_front_door(e.sensor, e.kind))
     end_m = _minutes(last, origin)
     appliance = {k: [round(x, 2) for x in v] for k, v in durations.items() if is_appliance(k, kinds[k])}
@@ -254,6 +261,7 @@ def learn(events: Iterable[Event], household: str = "", *, drop_absent: bool = T
     wake_by_day = [w if w is not None else -1.0 for w in (wake_minute(nonbed_t, float(d * 1440)) for d in day_idx)]
     wake_by_day = [round(w, 1) for w in wake_by_day]
     wake = [w for w in wake_by_day if w >= 0]
+    follow = _follow_minutes(t, sid, front, {i: s for s, i in sensor_ids.items()})
     front_night = [round(float(m % 1440), 1) for m in t_front if (m % 1440) < 6 * 60 or (m % 1440) >= 23 * 60]
     outs = _out_durations(t_front, t_other)
     return Routine(
@@ -261,6 +269,7 @@ def learn(events: Iterable[Event], household: str = "", *, drop_absent: bool = T
         quiet=quiet.astype(np.float32), activity=activity, night=night, home=home, absent_days=absent_days,
         wake_minutes=wake, wake_by_day=wake_by_day,
         front_door_night=front_night, out_durations=outs, appliance_minutes=appliance, on_minutes=on_minutes,
+        follow_minutes=follow,
         sensor_max_silence=max_silence, sensor_kinds=kinds,
     )
 
@@ -291,6 +300,21 @@ def wake_minute(times: np.ndarray, day_start: float) -> float | None:
         return None
     gaps = np.diff(ts)
     return float(ts[int(np.argmax(gaps)) + 1] - day_start)
+
+
+def _follow_minutes(t: np.ndarray, sid: np.ndarray, front: np.ndarray, names: dict[int, str]) -> dict:
+    """For each sensor: [count, 90th percentile, longest] of the quiet after its activations that
+    happened between 07:00 and 21:00, the resident at home (not after the front door)."""
+    if t.size < 2:
+        return {}
+    gaps = np.diff(t)
+    tod = t[:-1] % 1440
+    keep = (tod >= FOLLOW_FROM_HOUR * 60) & (tod < FOLLOW_TO_HOUR * 60) & ~front[:-1]
+    out = {}
+    for i in np.unique(sid[:-1][keep]):
+        g = gaps[keep & (sid[:-1] == i)]
+        out[names[int(i)]] = [float(g.size), round(float(np.quantile(g, 0.9)), 1), round(float(g.max()), 1)]
+    return out
 
 
 def _out_durations(t_front: np.ndarray, t_other: np.ndarray) -> list[list[float]]:

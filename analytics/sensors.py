@@ -10,8 +10,10 @@ from hub.events import ACTIVITY_KINDS, Event
 
 #: words in a door sensor's name that mark the way in and out of the home
 FRONT_DOOR_WORDS = ("front", "entrance", "main_door", "maindoor", "foyer", "exit", "outside", "porch")
-#: words in a sensor's name that mark a sensor that fires while the resident sleeps
+#: words in a sensor's name that mark a sensor in the bed itself (not "bedroom")
 BED_WORDS = ("bed",)
+#: words in a sensor's name that mark the room the resident sleeps in
+BEDROOM_WORDS = ("bedroom",)
 #: kinds whose ``on`` state means a device is running and can be left on
 APPLIANCE_KINDS = ("appliance", "power")
 #: watts above which a ``power`` reading means the device is running
@@ -27,8 +29,15 @@ def is_front_door(sensor: str, kind: str) -> bool:
 
 
 def is_bed(sensor: str, kind: str) -> bool:
-    """True for a sensor that fires while the resident is in bed (bed or pressure mat)."""
-    return kind == "pressure" or any(w in sensor.lower() for w in BED_WORDS)
+    """True for a sensor in the bed itself: a pressure mat, or "bed" in its name (not "bedroom")."""
+    name = sensor.lower().replace("bedroom", "")
+    return kind == "pressure" or any(w in name for w in BED_WORDS)
+
+
+def is_sleep_sensor(sensor: str, kind: str) -> bool:
+    """True for a sensor that may fire while the resident sleeps: in the bed or in the bedroom.
+    Such activity does not mean the resident is up, nor wandering."""
+    return is_bed(sensor, kind) or any(w in sensor.lower() for w in BEDROOM_WORDS)
 
 
 def is_appliance(sensor: str, kind: str) -> bool:

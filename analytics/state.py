@@ -11,7 +11,7 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from analytics.routine import DAY_START_HOUR, NIGHT_WINDOW_MIN, OUT_GRACE_MIN
-from analytics.sensors import ActivationTracker, is_appliance, is_bed, is_front_door, on_level
+from analytics.sensors import ActivationTracker, is_appliance, is_front_door, is_sleep_sensor, on_level
 from hub.events import Event
 
 _GRACE = dt.timedelta(minutes=OUT_GRACE_MIN)
@@ -105,7 +105,7 @@ class HomeState:
             return False
         self.last_activation = e.time
         self.last_activation_sensor = e.sensor
-        bed = is_bed(e.sensor, e.kind)
+        bed = is_sleep_sensor(e.sensor, e.kind)
         self.recent_all.append(e.time)
         while self.recent_all and self.recent_all[0] <= e.time - _NIGHT_WINDOW:
             self.recent_all.popleft()

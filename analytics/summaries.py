@@ -32,6 +32,8 @@ HOUR = dt.timedelta(hours=1)
 DEFAULT_MAX_HOLD = dt.timedelta(hours=1)
 DEFAULT_LIGHT_MAX_HOLD = dt.timedelta(hours=12)
 _TICK = dt.timedelta(microseconds=1)
+#: how much of the store write_summaries reads at a time
+WINDOW = dt.timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -153,15 +155,24 @@ def hourly_summaries(events: Iterable[Event], *, since: dt.datetime | None = Non
 
 
 def write_summaries(store: Store, household: str, since: dt.datetime, until: dt.datetime, *,
-                    max_hold: dt.timedelta = DEFAULT_MAX_HOLD) -> list[HourlySummary]:
+                    max_hold: dt.timedelta = DEFAULT_MAX_HOLD,
+                    light_max_hold: dt.timedelta = DEFAULT_LIGHT_MAX_HOLD) -> list[HourlySummary]:
     """Compute the summaries of the whole hours in [since, until) and upsert them.
 
     Hours with no activity get no row; rows already stored for those hours are replaced, so the
-    job can be re-run (e.g. after late events arrived) without double counting.
+    job can be re-run (e.g. after late events arrived) without double counting. A long range (the
+    first run after importing a year) is read a day at a time, so memory stays small on a Pi.
     """
     since, until = floor_hour(since), floor_hour(until)
-    events = store.events(since - max_hold, until, household=household)
-    rows = hourly_summaries(events, since=since, until=until, household=household, max_hold=max_hold)
+    lookback = max(max_hold, light_max_hold)  # a level read before a window still counts in it
+    rows: list[HourlySummary] = []
+    start = since
+    while start < until:
+        stop = min(until, start + WINDOW)
+        events = store.events(start - lookback, stop, household=household)
+        rows += hourly_summaries(events, since=start, until=stop, household=household, max_hold=max_hold,
+                                 light_max_hold=light_max_hold)
+        start = stop
     with store.transaction() as conn:
         conn.execute("DELETE FROM summaries WHERE household=? AND hour>=? AND hour<?",
                      (household, format_time(since), format_time(until)))

@@ -66,7 +66,8 @@ DEVICES = (
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of the ingest benchmark."""
     parser.add_argument("--messages", type=int, default=20_000, help="QoS 1 messages to ingest (default 20000)")
-    parser.add_argument("--batch", type=int, default=500, help="messages per ingest commit, rows per SQLite ceiling batch (default 500)")
+    parser.add_argument("--batch", type=int, default=500,
+                        help="messages per ingest commit, rows per SQLite ceiling batch (default 500)")
     parser.add_argument("--repeats", type=int, default=3,
                         help="runs of each measurement; the best of each is reported (default 3)")
     parser.add_argument("--hour-events", type=int, default=3600,

@@ -53,6 +53,10 @@ UPLINK_MIGRATIONS: tuple[str, ...] = (
 )
 
 
+#: hourly summary rows per message (a day of a busy home is ~200 rows, ~25 kB of JSON)
+SUMMARY_ROWS = 500
+
+
 class Jsonable(Protocol):
     """Anything with a ``to_json()`` dict: an hourly summary, a sensor health record."""
 
@@ -134,10 +138,11 @@ class Uplink:
         self._enqueue("alert", alert.to_json())
 
     def publish_summaries(self, rows: Iterable[Jsonable]) -> None:
-        """Queue hourly summaries (one message for the batch) for the office (``.../summary``)."""
+        """Queue hourly summaries for the office (``.../summary``), up to ``SUMMARY_ROWS`` rows per
+        message (a catch-up after downtime or an import can be thousands of rows)."""
         rows = [r.to_json() for r in rows]
-        if rows:
-            self._enqueue("summary", {"household": self.household, "rows": rows})
+        for i in range(0, len(rows), SUMMARY_ROWS):
+            self._enqueue("summary", {"household": self.household, "rows": rows[i:i + SUMMARY_ROWS]})
 
     def publish_health(self, sensors: Iterable[Jsonable]) -> None:
         """Queue the sensors' health for the office (``.../health``)."""

@@ -5,7 +5,13 @@ time of day over the history, widened when the history is short, never below ``f
 above ``ceiling_min``. Where the resident was seldom at home at that time of day, the limit is
 shrunk towards their all-day figure, since a few days say little.
 
-A second sign shortens the wait: the last thing used was left open or on (a door, a cupboard, a
+What the resident did last also says how long the quiet should last: after the fridge or the
+toilet something always follows soon, after sitting down on the couch maybe not for hours. For
+each sensor seen at least ``follow_min_count`` times by day (07-21), the longest quiet that ever
+followed it, times ``follow_factor`` (widened for a short history) plus the margin and at least
+``follow_floor_min``, is used when it is shorter than the time-of-day limit.
+
+A further sign shortens the wait: the last thing used was left open or on (a door, a cupboard, a
 motion sensor still reporting) far longer than it ever stays so, and nothing has moved since:
 someone stopped in the middle of what they were doing. This only applies to sensors that are
 hardly ever left on (``open_rare``) and never raises sooner than ``open_floor_min``.
@@ -23,7 +29,7 @@ import numpy as np
 
 from analytics.detectors import Context, Finding, minute_of_day, shrink, slot_of, windowed_max
 from analytics.explain import clock, duration, sms_text, who
-from analytics.routine import Routine
+from analytics.routine import FOLLOW_FROM_HOUR, FOLLOW_TO_HOUR, Routine
 from analytics.sensors import is_bed
 from analytics.state import HomeState
 
@@ -41,7 +47,8 @@ class Inactivity:
     def __init__(self, routine: Routine, *, window_slots: int = 12, factor: float = 1.2,
                  margin_min: float = 20.0, floor_min: float = 60.0, ceiling_min: float = 16 * 60,
                  prior_days: float = 3.0, out_floor_min: float = 12 * 60, open_factor: float = 3.0,
-                 open_floor_min: float = 30.0, open_rare: float = 0.02, use_open_sign: bool = True) -> None:
+                 open_floor_min: float = 30.0, open_rare: float = 0.02, use_open_sign: bool = True,
+                 follow_factor: float = 1.2, follow_floor_min: float = 60.0, follow_min_count: int = 20) -> None:
         self.n_days = routine.n_days
         k = factor * shrink(routine.n_days)
         per_day = windowed_max(routine.quiet, window_slots)
@@ -60,6 +67,16 @@ class Inactivity:
                     continue  # a mat or motion sensor held on means someone is there
                 if uses >= 10 and p99 * open_factor < open_floor_min:
                     self.open_limit[sensor] = open_floor_min
+        # what usually follows each sensor by day: after the fridge something always happens soon,
+        # after the couch mat not; only sensors seen often enough, and only a shortening
+        self.after_limit: dict[str, float] = {}
+        self.after_usual: dict[str, tuple[int, float]] = {}
+        for sensor, (count, _p90, longest) in routine.follow_minutes.items():
+            kind = routine.sensor_kinds.get(sensor, "")
+            if count >= follow_min_count and not is_bed(sensor, kind):
+                limit = max(follow_floor_min, longest * follow_factor * shrink(routine.n_days) + margin_min)
+                self.after_limit[sensor] = limit
+                self.after_usual[sensor] = (int(count), longest)
         self._raised_for: dt.datetime | None = None
 
     @staticmethod
@@ -104,18 +121,28 @@ class Inactivity:
         left_open = last in self.open_limit and last in s.on_since
         if left_open:
             limit = min(limit, self.open_limit[last])
+        after = (last in self.after_limit and not left_open
+                 and FOLLOW_FROM_HOUR * 60 <= minute_of_day(s.last_activation) < FOLLOW_TO_HOUR * 60
+                 and self.after_limit[last] < limit)
+        if after:
+            limit = self.after_limit[last]
         if quiet < limit:
             return []
         usual = float(longest[slot])
         within = int(np.sum(days[:, slot] <= usual)) if days.size else 0
         n = days.shape[0] if days.ndim == 2 else 0
         opened = f" {last} was left open/on at {clock(s.on_since[last])}." if left_open else ""
-        msg = (f"No movement at home since {clock(s.last_activation)} ({duration(quiet)}).{opened} "
-               f"On {within} of the last {n} days {who(ctx.name)} moved within {duration(usual)} "
-               f"at this time of day.")
+        if after:
+            count, longest_after = self.after_usual[last]
+            context = (f"Last: {last}. After it {who(ctx.name)} always did something else within "
+                       f"{duration(longest_after)} ({count} times by day).")
+        else:
+            context = f"On {within} of the last {n} days {who(ctx.name)} moved within {duration(usual)} at this time of day."
+        msg = f"No movement at home since {clock(s.last_activation)} ({duration(quiet)}).{opened} {context}"
         severity = "critical" if 7 * 60 <= minute_of_day(s.last_activation) < 22 * 60 else "high"
         self._raised = Finding("inactivity", "inactivity", severity, sms_text(msg), evidence={
             "last_activity": s.last_activation.isoformat(), "quiet_min": round(quiet), "limit_min": round(limit),
-            "usual_max_min": round(usual), "days": self.n_days, "last_sensor": last, "left_open": left_open})
+            "usual_max_min": round(usual), "days": self.n_days, "last_sensor": last, "left_open": left_open,
+            "after_last_sensor": after})
         self._raised_for = s.last_activation
         return [self._raised]

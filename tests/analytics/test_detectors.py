@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 import pytest
 
@@ -105,3 +106,17 @@ def test_engine_reports_each_condition_once_until_it_clears(routine, history, ru
 
 def test_normal_day_raises_nothing_with_all_detectors(run_day):
     assert [a for a in run_day("normal") if a.time.date() == DAY] == []
+
+
+def test_what_follows_the_last_sensor_shortens_the_wait(routine, history):
+    detector = Inactivity(routine)
+    assert set(detector.after_limit) >= {"kitchen_pir", "hall_pir"}
+    assert "bed_mat" not in detector.after_limit  # lying in bed says nothing about what follows
+    assert all(limit >= 60 for limit in detector.after_limit.values())
+    # with a long time-of-day limit (3 h), the last sensor's own record decides: about 1 h
+    slow = functools.partial(Inactivity, floor_min=180)
+    alerts = [a for a in run_detector(slow, routine, history, "collapse") if a.time >= MIDNIGHT]
+    stop = max(e.time for e in homes.incident_day("collapse", DAY))
+    assert alerts[0].evidence["after_last_sensor"] is True
+    assert dt.timedelta(minutes=55) <= alerts[0].time - stop <= dt.timedelta(minutes=65)
+    assert "always did something else within" in alerts[0].message

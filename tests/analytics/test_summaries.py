@@ -83,3 +83,23 @@ def test_a_year_of_events_gives_every_hour():
     rows = hourly_summaries(events)
     assert len(rows) == 8760 and sum(r.events for r in rows) == len(events)
     assert {r.active_minutes for r in rows} == {30}
+
+
+def test_long_ranges_are_read_in_windows_with_the_same_result(store):
+    # a light on at 23:00 the day before and a heater on across midnight: levels cross windows
+    events = [Event(dt.datetime(2024, 3, 3, 23, 0), "lamp", "light", 1, "living", "h1"),
+              Event(dt.datetime(2024, 3, 4, 23, 30), "heater", "power", 1000, "bedroom", "h1"),
+              Event(dt.datetime(2024, 3, 5, 0, 10), "heater", "power", 0, "bedroom", "h1"),
+              Event(dt.datetime(2024, 3, 5, 6, 0), "lamp", "light", 0, "living", "h1")]
+    events += [Event(dt.datetime(2024, 3, 3, 20) + dt.timedelta(minutes=7 * i), "pir", "motion", i % 2, "hall", "h1")
+               for i in range(900)]
+    events.sort(key=lambda e: e.time)
+    store.add_events(events)
+    since, until = dt.datetime(2024, 3, 4), dt.datetime(2024, 3, 7)
+    windowed = write_summaries(store, "h1", since, until)
+    assert windowed == hourly_summaries(events, since=since, until=until)
+    heater = {r.hour: r.energy_wh for r in windowed if r.kind == "power"}
+    assert heater == {dt.datetime(2024, 3, 4, 23): pytest.approx(500),
+                      dt.datetime(2024, 3, 5, 0): pytest.approx(1000 / 6)}
+    lamp = [r for r in windowed if r.kind == "light"]
+    assert sum(r.light_on_minutes for r in lamp) == 11 * 60  # on from 23:00 (the day before) for the 12 h cap

@@ -1,0 +1,27 @@
+"""What a sensor's name and kind say: front door, bed, bedroom, activations."""
+from __future__ import annotations
+
+import datetime as dt
+
+from analytics.sensors import ActivationTracker, is_bed, is_front_door, is_sleep_sensor
+from hub.events import Event
+
+T = dt.datetime(2024, 3, 4, 8, 0)
+
+
+def test_names():
+    assert is_front_door("front_door_12", "door") and is_front_door("main_entrance", "contact")
+    assert not is_front_door("toilet_door", "door") and not is_front_door("front_room_pir", "motion")
+    assert is_bed("bed_mat", "pressure") and is_bed("couch_mat", "pressure") and is_bed("bed_left", "contact")
+    assert not is_bed("hall_bedroom_door", "door")  # a bedroom door is not the bed
+    assert is_sleep_sensor("hall_bedroom_door", "door") and not is_sleep_sensor("kitchen_pir", "motion")
+
+
+def test_level_sensors_activate_only_when_crossing_on():
+    tracker = ActivationTracker()
+    readings = [Event(T + dt.timedelta(seconds=10 * i), "kettle_plug", "power", w)
+                for i, w in enumerate([0.5, 1800.0, 1750.0, 2.0, 1900.0])]
+    assert [tracker.activation(e) for e in readings] == [False, True, False, False, True]
+    assert tracker.activation(Event(T, "hall_pir", "motion", 1.0))
+    assert tracker.activation(Event(T, "hall_pir", "motion", 1.0))  # a PIR firing twice: two activations
+    assert not tracker.activation(Event(T, "hall_pir", "battery", 80.0))
