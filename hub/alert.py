@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 SEVERITIES = ("critical", "high", "medium", "low")
-TECHNICAL_ALERT_KINDS = frozenset({"sensor_offline", "battery_low", "hub_offline", "sms_undeliverable"})
 
 
 @dataclass(frozen=True)
