@@ -47,7 +47,7 @@ class Engine:
         self.household = household or routine.household
         self.name = name
         self.detectors = list(detectors) if detectors is not None else default_detectors(routine)
-        self.state = HomeState(started=clock.now())
+        self.state = HomeState(started=clock.now(), exits=frozenset(routine.exit_sensors))
         self._dormant_below = self._dormant_limit(routine)
         self._active: dict[str, Alert] = {}
         self._raised_once: dict[str, dt.datetime] = {}
@@ -59,16 +59,11 @@ class Engine:
         return dict(self._active)
 
     def use_routine(self, routine: Routine) -> None:
-        """Swap in a retrained routine; the live state and the conditions already raised stay,
-        so a nightly retrain never re-sends an alert."""
-        self.routine = routine
-        self.detectors = default_detectors(routine)
-
-    def use_routine(self, routine: Routine) -> None:
         """Swap in a retrained routine: new thresholds, same live state and active conditions
         (an alert still active is not raised again)."""
         self.routine = routine
         self.detectors = default_detectors(routine)
+        self.state.exits = frozenset(routine.exit_sensors)
         self._dormant_below = self._dormant_limit(routine)
 
     @staticmethod

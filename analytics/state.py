@@ -29,6 +29,8 @@ class HomeState:
     """Live facts about one home, derived from the events seen so far."""
 
     started: dt.datetime
+    #: doors learned to be the way out, besides any named front door (``Routine.exit_sensors``)
+    exits: frozenset = frozenset()
     last_activation: dt.datetime | None = None
     last_activation_sensor: str = ""
     last_up: dt.datetime | None = None
@@ -109,7 +111,7 @@ class HomeState:
         self.recent_all.append(e.time)
         while self.recent_all and self.recent_all[0] <= e.time - _NIGHT_WINDOW:
             self.recent_all.popleft()
-        if is_front_door(e.sensor, e.kind):
+        if e.sensor in self.exits or is_front_door(e.sensor, e.kind):
             self._door_was_out = self.out
             self.front_door_events.append((e.time, self._door_was_out))
             self.last_front = e.time

@@ -16,6 +16,7 @@ from hub.errors import EldercareError
 COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("hub.commands.demo", "run simulated homes with detection, alerts and the panel; no config needed"),
     "hub": ("hub.commands.run_hub", "run the hub for one home from a config file"),
+    "office": ("hub.commands.office", "receive many hubs' alerts, summaries and status; route SMS; serve the panel"),
     "import": ("hub.commands.import_events", "load an event CSV history into the store"),
     "export": ("hub.commands.export_events", "write stored events to an event CSV"),
     "replay": ("analytics.replay", "learn from a history CSV and replay events with a simulated clock"),

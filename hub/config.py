@@ -165,6 +165,23 @@ class PanelConfig:
 
 
 @dataclass(frozen=True)
+class OfficeConfig:
+    """The office role: the broker the hubs' uplinks publish to, and when a silent hub counts as offline."""
+
+    enabled: bool = False
+    host: str = "127.0.0.1"
+    port: int = 1883
+    client_id: str = "eldercare-office"
+    username: str = ""
+    password_env: str = "ELDERCARE_OFFICE_PASSWORD"
+    tls_ca: str = ""
+    #: a hub whose status is "offline", or that has sent nothing, for this long is reported offline
+    hub_offline_after_minutes: int = 20
+    #: how often the office escalates alerts, sends SMS and checks the hubs
+    tick_seconds: int = 60
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole configuration; ``source`` is the file it came from (for messages)."""
 
@@ -176,6 +193,7 @@ class Config:
     detection: DetectionConfig = DetectionConfig()
     alerts: AlertsConfig = AlertsConfig()
     panel: PanelConfig = PanelConfig()
+    office: OfficeConfig = OfficeConfig()
     source: str = field(default="<built-in defaults>", metadata={"internal": True})
 
 
@@ -232,6 +250,10 @@ def _check(cfg: Config) -> None:
             raise ConfigError(cfg.source, f"{key}.pin", "expected a BCM GPIO pin number 0-27")
     if cfg.store.retention_days < 1:
         raise ConfigError(cfg.source, "store.retention_days", "expected a whole number of days >= 1")
+    if cfg.office.hub_offline_after_minutes < 1:
+        raise ConfigError(cfg.source, "office.hub_offline_after_minutes", "expected a whole number of minutes >= 1")
+    if cfg.office.tick_seconds < 1:
+        raise ConfigError(cfg.source, "office.tick_seconds", "expected a whole number of seconds >= 1")
     names = [d.sensor for d in cfg.mqtt.devices] + [s.sensor for s in cfg.gpio.sensors]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:

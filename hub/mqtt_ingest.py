@@ -42,7 +42,6 @@ import dataclasses
 import hashlib
 import itertools
 import logging
-import queue
 import signal
 import sqlite3
 import threading
@@ -76,6 +75,9 @@ INGEST_MIGRATIONS: tuple[str, ...] = (
 )
 
 OnStored = Callable[[list[Event]], None]
+
+#: seconds a partial batch may wait before it is committed (the delay a quiet home's event sees)
+FLUSH_INTERVAL = 0.05
 
 
 @dataclass
@@ -178,9 +180,14 @@ class MqttIngest:
         # mqtt_inflight, not by the ids)
         self._run_id = uuid.uuid4().hex[:12]
         self._seq = itertools.count()
-        self._queue: queue.Queue = queue.Queue()
+        # deliveries not yet committed; a full batch is committed right on the network thread
+        # (no hand-over to another thread per message), the rest by the flusher shortly after
+        self._pending: list = []
+        self._pending_lock = threading.Lock()
+        self._retry_at = 0.0  # monotonic time before which a failed store is not tried again
+        self._retry_delay = 0.0
         self._stopping = threading.Event()
-        self._writer: threading.Thread | None = None
+        self._flusher: threading.Thread | None = None
         # generation counts connections; _ack_lock makes "is this delivery's connection still the
         # current one?" and the ack itself one step relative to a disconnect
         self._generation = 0
@@ -205,8 +212,8 @@ class MqttIngest:
     def start(self) -> None:
         """Connect in the background (retrying until the broker answers) and start ingesting."""
         self._stopping.clear()
-        self._writer = threading.Thread(target=self._write_loop, name="mqtt-ingest-writer", daemon=True)
-        self._writer.start()
+        self._flusher = threading.Thread(target=self._flush_loop, name="mqtt-ingest-flush", daemon=True)
+        self._flusher.start()
         self._client.connect_async(self.config.host, self.config.port, keepalive=self.config.keepalive)
         self._client.loop_start()
         log.info("MQTT ingest for %s connecting to %s:%d", self.household, self.config.host, self.config.port)
@@ -220,9 +227,10 @@ class MqttIngest:
         self._client.disconnect()
         self._client.loop_stop()
         self._stopping.set()
-        if self._writer is not None:
-            self._writer.join(timeout)
-            self._writer = None
+        if self._flusher is not None:
+            self._flusher.join(timeout)
+            self._flusher = None
+        self.flush(force=True)
 
     # ------------------------------------------------------------------ paho callbacks (loop thread)
 
@@ -231,7 +239,8 @@ class MqttIngest:
             log.error("broker %s:%d refused the connection: %s", self.config.host, self.config.port, reason_code)
             return
         if not flags.session_present:
-            self._queue.put(_CLEAR_INFLIGHT)
+            with self._pending_lock:
+                self._pending.append(_CLEAR_INFLIGHT)
         topics = self.router.subscriptions()
         result, _mid = client.subscribe([(t, 1) for t in topics])
         if result != mqtt.MQTT_ERR_SUCCESS:
@@ -249,42 +258,43 @@ class MqttIngest:
             log.warning("lost the broker %s:%d (%s); reconnecting", self.config.host, self.config.port, reason_code)
 
     def _on_message(self, client, userdata, msg: mqtt.MQTTMessage) -> None:
-        self._queue.put(_Delivery(msg.topic, bytes(msg.payload), msg.mid, msg.qos, bool(msg.dup),
-                                  bool(msg.retain), self._generation, self.clock.now()))
+        delivery = _Delivery(msg.topic, bytes(msg.payload), msg.mid, msg.qos, bool(msg.dup), bool(msg.retain),
+                             self._generation, self.clock.now())
+        with self._pending_lock:
+            self._pending.append(delivery)
+            if len(self._pending) >= self.batch_size:
+                self._commit_pending()
 
-    # ------------------------------------------------------------------ writer thread
+    # ------------------------------------------------------------------ committing
 
-    def _write_loop(self) -> None:
-        while True:
-            try:
-                first = self._queue.get(timeout=0.1)
-            except queue.Empty:
-                if self._stopping.is_set():
-                    return
-                continue
-            batch = [first]
-            while len(batch) < self.batch_size:
-                try:
-                    batch.append(self._queue.get_nowait())
-                except queue.Empty:
-                    break
-            self._commit_with_retry(batch)
+    def _flush_loop(self) -> None:
+        """Commit partial batches: a quiet home sends one message now and then."""
+        while not self._stopping.wait(FLUSH_INTERVAL):
+            self.flush()
 
-    def _commit_with_retry(self, batch: list) -> None:
-        """Commit a batch, retrying while the store fails (the messages stay unacknowledged)."""
-        delay = 0.5
-        while True:
-            try:
-                self.process(batch)
-                return
-            except (StoreError, sqlite3.Error) as err:
-                self._appliances.forget()
-                if self._stopping.is_set():
-                    log.error("store failed while stopping; %d messages left unacknowledged: %s", len(batch), err)
-                    return
-                log.error("cannot commit %d MQTT messages, retrying in %.1f s: %s", len(batch), delay, err)
-                time.sleep(delay)
-                delay = min(delay * 2, 30.0)
+    def flush(self, force: bool = False) -> None:
+        """Commit what is pending now (``force``: even while a failed store is backing off)."""
+        with self._pending_lock:
+            if force:
+                self._retry_at = 0.0
+            self._commit_pending()
+
+    def _commit_pending(self) -> None:
+        """Commit and acknowledge the pending deliveries (caller holds ``_pending_lock``). A store
+        failure keeps them pending, unacknowledged, and backs off before the next try."""
+        if not self._pending or time.monotonic() < self._retry_at:
+            return
+        batch, self._pending = self._pending, []
+        try:
+            self.process(batch)
+            self._retry_delay = 0.0
+        except (StoreError, sqlite3.Error) as err:
+            self._appliances.forget()
+            self._pending[:0] = batch
+            self._retry_delay = min(max(self._retry_delay * 2, 0.5), 30.0)
+            self._retry_at = time.monotonic() + self._retry_delay
+            log.error("cannot commit %d MQTT messages, retrying in %.1f s: %s", len(self._pending),
+                      self._retry_delay, err)
 
     def process(self, batch: Sequence) -> list[Event]:
         """Commit one batch of deliveries in one transaction, then acknowledge them and hand the

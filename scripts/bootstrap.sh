@@ -27,8 +27,12 @@ extra=""; [ "$what" = test ] && extra="[test]"
 stamp=".venv/.installed-$what-$(cat pyproject.toml | cksum | cut -d' ' -f1)"
 if [ ! -f "$stamp" ]; then
     echo "eldercare: installing Python packages into .venv (first run takes a few minutes)" >&2
-    .venv/bin/python -m pip install -q --upgrade pip >/dev/null
-    .venv/bin/python -m pip install -q -e ".$extra"
+    log=".venv/install.log"
+    if ! { .venv/bin/python -m pip install --upgrade pip && .venv/bin/python -m pip install -e ".$extra"; } >"$log" 2>&1; then
+        tail -n 30 "$log" >&2
+        echo "eldercare: installing the Python packages failed; the whole log is in $log" >&2
+        exit 1
+    fi
     touch "$stamp"
 fi
 export PATH="$ROOT/.venv/bin:$PATH"

@@ -23,7 +23,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from alerts.book import OUTCOMES, AlertBook
 from alerts.directory import Directory
 from hub.clock import Clock
-from hub.config import Config, PanelConfig
+from hub.config import Config, OfficeConfig, PanelConfig
 from hub.store import Store
 from webui.activity import UsualCache
 from webui.audit import AuditLog
@@ -48,6 +48,8 @@ class Panel:
     directory: Directory
     #: each household's usual day, computed once an hour (see :class:`webui.activity.UsualCache`)
     usual: UsualCache
+    #: on an office, a hub offline or silent this long is shown offline (``office.hub_offline_after_minutes``)
+    hub_offline_after: dt.timedelta = dt.timedelta(minutes=OfficeConfig.hub_offline_after_minutes)
 
 
 def create_app(config: Config | PanelConfig | None = None, *, store: Store, clock: Clock, alerts: Any = None,
@@ -73,8 +75,9 @@ def create_app(config: Config | PanelConfig | None = None, *, store: Store, cloc
 
     book = getattr(alerts, "book", None) or AlertBook(store, clock)
     directory = getattr(alerts, "directory", None) or Directory(store)
+    office = config.office if isinstance(config, Config) else OfficeConfig()
     panel = Panel(store, clock, UserBook(store, clock), AuditLog(store, clock), CaseNotes(store, clock),
-                  book, directory, UsualCache())
+                  book, directory, UsualCache(), dt.timedelta(minutes=office.hub_offline_after_minutes))
     app.extensions[EXTENSION] = panel
     if alerts is not None:
         app.extensions["eldercare.alerts"] = alerts

@@ -1,8 +1,10 @@
 """The caseload: a user's households ordered by who needs attention first, and why.
 
-Need is judged from open alerts (by severity, unacknowledged first), a hub that has gone quiet,
-sensor faults, and today's activity against the person's usual by this hour. Each household gets
-a :class:`CaseloadEntry` with a need level (lower is more urgent) and the reasons in words.
+Need is judged from open alerts (by severity, unacknowledged first), a hub that has gone quiet
+(on the office: its status is "offline", or it sent nothing, for longer than
+``office.hub_offline_after_minutes``; elsewhere: no data for :data:`HUB_SILENT_AFTER`), sensor
+faults, and today's activity against the person's usual by this hour. Each household gets a
+:class:`CaseloadEntry` with a need level (lower is more urgent) and the reasons in words.
 """
 from __future__ import annotations
 
@@ -12,11 +14,12 @@ from dataclasses import dataclass, field
 
 from alerts.book import AlertBook, AlertRecord
 from alerts.directory import Household
+from hub import office_state
 from hub.alert import SEVERITIES
 from hub.store import Store
 from webui import activity, sensors
 
-#: a hub with no data for this long is reported offline
+#: a hub with no data for this long is reported offline (where the office has no status for it)
 HUB_SILENT_AFTER = dt.timedelta(hours=6)
 #: today's activity below this share of the usual (by this hour) is worth a look...
 LOW_ACTIVITY_SHARE = 0.5
@@ -55,6 +58,8 @@ class CaseloadEntry:
     active_so_far: int
     usual_so_far: float | None
     reasons: list[Reason] = field(default_factory=list)
+    #: when the hub went offline or silent, when the office knows it (``hub_status``)
+    hub_offline_since: dt.datetime | None = None
 
     @property
     def level(self) -> int:
@@ -86,35 +91,44 @@ class CaseloadEntry:
                              "message": a.alert.message} for a in self.open_alerts],
             "last_data": self.last_data.isoformat(timespec="seconds") if self.last_data else None,
             "hub_offline": self.hub_offline,
+            "hub_offline_since": self.hub_offline_since.isoformat(timespec="seconds")
+            if self.hub_offline_since else None,
             "sensor_problems": [s.to_json() for s in self.sensor_problems],
             "active_so_far": self.active_so_far, "usual_so_far": self.usual_so_far,
         }
 
 
 def build_caseload(store: Store, book: AlertBook, households: Iterable[Household], now: dt.datetime,
-                   usual: activity.UsualCache | None = None) -> list[CaseloadEntry]:
+                   usual: activity.UsualCache | None = None,
+                   hub_offline_after: dt.timedelta = office_state.DEFAULT_OFFLINE_AFTER) -> list[CaseloadEntry]:
     """The households ordered by need: most urgent first, then longest-waiting alert, then name.
 
     Pass a long-lived ``usual`` cache so each household's usual day is computed once an hour.
+    ``hub_offline_after`` is how long an office waits before calling a hub that said "offline", or
+    went silent, offline.
     """
     households = list(households)
     open_alerts: dict[str, list[AlertRecord]] = {h.id: [] for h in households}
     for record in book.list(households=open_alerts, states=("open", "acknowledged"), limit=10_000):
         open_alerts[record.household].append(record)
-    entries = [_entry(store, h, open_alerts[h.id], now, usual) for h in households]
+    entries = [_entry(store, h, open_alerts[h.id], now, usual, hub_offline_after) for h in households]
     far_future = dt.datetime.max
     return sorted(entries, key=lambda e: (e.level, e.oldest_open or far_future, e.household.name.lower()))
 
 
 def _entry(store: Store, household: Household, alerts: list[AlertRecord], now: dt.datetime,
-           usual: activity.UsualCache | None) -> CaseloadEntry:
+           usual: activity.UsualCache | None, hub_offline_after: dt.timedelta) -> CaseloadEntry:
     alerts = sorted(alerts, key=lambda a: (a.state != "open", SEVERITIES.index(a.alert.severity), a.raised_at))
     last = activity.last_data_time(store, household.id)
-    offline = last is None or now - last > HUB_SILENT_AFTER
+    status = office_state.hub_status(store, household.id)
+    down_since = status.down_since(now, hub_offline_after) if status is not None else None
+    offline = down_since is not None if status is not None else (last is None or now - last > HUB_SILENT_AFTER)
     problems = [s for s in sensors.sensor_health(store, household.id, now) if s.problem]
     today = activity.today_against_usual(store, household.id, now, usual)
     reasons = [_alert_reason(a) for a in alerts]
-    if offline:
+    if down_since is not None:
+        reasons.append(Reason(2, f"Hub offline since {_clock(down_since, now)}"))
+    elif offline:
         reasons.append(Reason(2, "No data from the hub yet" if last is None
                               else f"No data from the hub for {_hours(now - last)}"))
     usual = today["usual_so_far"]
@@ -124,7 +138,7 @@ def _entry(store: Store, household: Household, alerts: list[AlertRecord], now: d
                                  f"usually {usual:.0f} by {now.hour:02d}:00"))
     for s in problems:
         reasons.append(Reason(5, f"Sensor {s.sensor}: {s.problem}"))
-    return CaseloadEntry(household, alerts, last, offline, problems, today["so_far"], usual, reasons)
+    return CaseloadEntry(household, alerts, last, offline, problems, today["so_far"], usual, reasons, down_since)
 
 
 def _alert_reason(record: AlertRecord) -> Reason:
@@ -137,6 +151,11 @@ def _alert_reason(record: AlertRecord) -> Reason:
         level = (3, 3, 5, 5)[rank]
         text = f"Taken by {record.acknowledged_by}: {record.alert.message}"
     return Reason(level, text, severity)
+
+
+def _clock(when: dt.datetime, now: dt.datetime) -> str:
+    """'09:12' today, '3 Mar 09:12' on another day."""
+    return f"{when:%H:%M}" if when.date() == now.date() else f"{when.day} {when:%b %H:%M}"
 
 
 def _hours(delta: dt.timedelta) -> str:

@@ -1,14 +1,16 @@
 """Each sensor's health as the panel shows it: last seen, battery, availability, and what is wrong.
 
 The readings come from :func:`hub.health.sensor_health` (the same records the hub sends
-upstream); this module judges them for people: silent too long, reporting offline, battery low.
+upstream); on the office, which holds no raw events, from what each hub last reported
+(:func:`hub.office_state.reported_sensors`). This module judges them for people: silent too
+long, reporting offline, battery low.
 """
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 
-from hub import health
+from hub import health, office_state
 from hub.store import Store
 
 #: a sensor not heard from for this long is reported silent
@@ -38,7 +40,8 @@ class SensorHealth:
 def sensor_health(store: Store, household: str, now: dt.datetime) -> list[SensorHealth]:
     """The household's sensors, those with a problem first, then by room and name."""
     result = []
-    for s in health.sensor_health(store, household):
+    readings = health.sensor_health(store, household) or office_state.reported_sensors(store, household)
+    for s in readings:
         problems = []
         if s.online is False:
             problems.append("reports offline")

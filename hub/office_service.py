@@ -1,0 +1,95 @@
+"""The office's composition root: builds and starts everything an office runs, in a readable order.
+
+    store -> alert service (SMS) -> receiver (the hubs' uplink) -> scheduler (ticks) -> panel
+
+As on a hub, alerting never depends on the panel: the panel runs in its own thread and a failure
+to start it is logged, not fatal. The scheduler only calls :meth:`OfficeService.tick`, which tests
+call directly with a :class:`~hub.clock.ManualClock`.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import sys
+from typing import Any, TextIO
+from zoneinfo import ZoneInfo
+
+from hub.clock import Clock, SystemClock
+from hub.config import Config
+from hub.office import OfficeReceiver
+from hub.office_watch import check_hubs
+from hub.store import Store
+
+log = logging.getLogger(__name__)
+
+#: how often remembered uplink message ids are pruned
+PRUNE_EVERY = dt.timedelta(hours=1)
+
+
+class OfficeService:
+    """Everything an office runs: the hubs' uplink in, alerts routed to people, the panel."""
+
+    def __init__(self, config: Config, *, clock: Clock | None = None, store: Store | None = None,
+                 http_client: Any = None, out: TextIO | None = None) -> None:
+        from alerts.service import AlertService, make_channel
+        self.config = config
+        self.clock = clock or SystemClock()
+        self.store = store or Store(config.store.path)
+        channel = make_channel(config, http_client=http_client, stream=out or sys.stdout)
+        self.alerts = AlertService(config, self.store, self.clock, channel)
+        self.receiver = OfficeReceiver(config, self.store, self.clock, self.alerts)
+        self.offline_after = dt.timedelta(minutes=config.office.hub_offline_after_minutes)
+        self.scheduler = None
+        self.panel = None
+        self._pruned: dt.datetime | None = None
+
+    def start(self, *, scheduler: bool = True, panel: bool = True) -> None:
+        """Start receiving, then the ticks and the panel."""
+        self.receiver.start()
+        if scheduler:
+            from apscheduler.schedulers.background import BackgroundScheduler
+            seconds = self.config.office.tick_seconds
+            # only an interval job: the time zone does not matter, so none is looked up
+            self.scheduler = BackgroundScheduler(timezone=ZoneInfo("UTC"), job_defaults={"coalesce": True, "max_instances": 1})
+            self.scheduler.add_job(self.tick, "interval", seconds=seconds, id="tick",
+                                   misfire_grace_time=seconds, replace_existing=True)
+            self.scheduler.start()
+        if panel and self.config.panel.enabled:
+            self.panel = self._start_panel()
+        log.info("office receiving from %s:%d", self.config.office.host, self.config.office.port)
+
+    def _start_panel(self):
+        try:
+            from webui.app import create_app
+            from webui.server import PanelServer
+            app = create_app(self.config, store=self.store, clock=self.clock, alerts=self.alerts)
+            server = PanelServer(app, self.config.panel.host, self.config.panel.port)
+            server.start()
+            log.info("panel at %s", server.url)
+            return server
+        except Exception:  # the panel is for people; alerting must go on without it
+            log.exception("the panel could not start; receiving and alerting continue")
+            return None
+
+    def tick(self) -> None:
+        """Every ``office.tick_seconds``: hubs gone or back, escalations, the SMS outbox, old ids."""
+        now = self.clock.now()
+        check_hubs(self.store, self.alerts, now, self.offline_after)
+        self.alerts.tick(now)
+        if self._pruned is None or now - self._pruned >= PRUNE_EVERY:
+            self.receiver.forget_received(now)
+            self._pruned = now
+
+    def stop(self) -> None:
+        """Stop everything started, panel first and store last."""
+        stops = [
+            self.panel and self.panel.stop,
+            self.scheduler and (lambda: self.scheduler.shutdown(wait=False)),
+            self.receiver.stop,
+        ]
+        for stop in filter(None, stops):
+            try:
+                stop()
+            except Exception:  # one part failing to stop must not keep the others running
+                log.exception("stopping %r failed", stop)
+        self.store.close()

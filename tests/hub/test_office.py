@@ -1,0 +1,335 @@
+"""The office receiver against a real Mosquitto: real hub uplinks publish, the office applies once.
+
+Hubs are real :class:`hub.uplink.Uplink` objects (one in a child process, killed to make the broker
+publish its last will); alerts go through a real :class:`alerts.service.AlertService` whose console
+channel writes to a StringIO.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import paho.mqtt.client as mqtt
+import pytest
+
+from alerts.console_channel import ConsoleChannel
+from alerts.directory import Contact, Household
+from alerts.service import AlertService
+from analytics.summaries import HourlySummary
+from hub.alert import Alert
+from hub.clock import ManualClock
+from hub.config import UplinkConfig, config_from_dict
+from hub.events import Event
+from hub.health import sensor_health
+from hub.office import OfficeReceiver
+from hub.office_state import hub_status, reported_sensors
+from hub.office_watch import check_hubs
+from hub.store import Store
+from hub.uplink import Uplink
+from tests.mqtt_support import publish, wait_until
+from webui import sensors as panel_sensors
+from webui.caseload import build_caseload
+
+ROOT = Path(__file__).resolve().parents[2]
+SAM = "+447700900123"
+OFFLINE_AFTER = dt.timedelta(minutes=20)
+
+
+class Office:
+    """An office: store, alert service printing SMS to ``out``, and the receiver."""
+
+    def __init__(self, broker, store: Store, clock: ManualClock, alerts=None, client_id: str = "office-test") -> None:
+        self.config = config_from_dict({"office": {"enabled": True, "port": broker.port, "client_id": client_id,
+                                                   "hub_offline_after_minutes": 20}}, source="office.toml")
+        self.store, self.clock, self.out = store, clock, io.StringIO()
+        self.alerts = alerts or AlertService(self.config, store, clock, ConsoleChannel(self.out))
+        self.receiver = OfficeReceiver(self.config, store, clock, self.alerts)
+
+    def start(self) -> Office:
+        self.receiver.start()
+        assert self.receiver.wait_connected(10), "office receiver did not connect"
+        return self
+
+    def alerts_of(self, household: str, kind: str | None = None):
+        return [r for r in self.alerts.book.list(households=[household])
+                if kind is None or r.alert.kind == kind]
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    """Monday 10:00, outside quiet hours, so alerts are sent at once."""
+    return ManualClock(dt.datetime(2024, 3, 4, 10, 0))
+
+
+@pytest.fixture
+def office(broker, store, clock):
+    o = Office(broker, store, clock)
+    o.alerts.directory.upsert_household(Household("h1", "Mrs Smith"))
+    o.alerts.directory.set_contacts("h1", [Contact("h1", 1, "Sam", SAM)])
+    o.start()
+    yield o
+    o.receiver.stop()
+
+
+@pytest.fixture
+def hub_store(tmp_path):
+    with Store(tmp_path / "hub-h1.sqlite") as s:
+        yield s
+
+
+@pytest.fixture
+def uplink(broker, hub_store, clock):
+    u = Uplink(UplinkConfig(enabled=True, port=broker.port, client_id="hub-h1"), "h1", hub_store, clock)
+    u.start()
+    assert u.wait_connected(10)
+    yield u
+    u.stop()
+
+
+def inactivity() -> Alert:
+    return Alert(dt.datetime(2024, 3, 4, 9, 55), "h1", "inactivity", "high", "No movement since 08:10",
+                 evidence={"since": "08:10", "usual_minutes": 95})
+
+
+def summaries() -> list[HourlySummary]:
+    return [HourlySummary("h1", dt.datetime(2024, 3, 4, 8), "hall", "motion", 12, 9),
+            HourlySummary("h1", dt.datetime(2024, 3, 4, 8), "kitchen", "power", 2, 14, energy_wh=310.5),
+            HourlySummary("h1", dt.datetime(2024, 3, 4, 9), "hall", "motion", 3, 3)]
+
+
+def summary_rows(store: Store) -> list[tuple]:
+    return [tuple(r) for r in store.query(
+        "SELECT household, hour, room, kind, events, active_minutes, energy_wh FROM summaries ORDER BY hour, room")]
+
+
+def test_a_hubs_alert_summaries_health_and_heartbeat_are_applied(office, uplink, hub_store, clock):
+    hub_store.add_events([Event(dt.datetime(2024, 3, 4, 9, 50), "hall_pir", "motion", 1, "hall", "h1"),
+                          Event(dt.datetime(2024, 3, 4, 9, 51), "hall_pir", "battery", 12, "hall", "h1")])
+    uplink.publish_alert(inactivity())
+    uplink.publish_summaries(summaries())
+    uplink.publish_health(sensor_health(hub_store, "h1"))
+    wait_until(lambda: office.receiver.stats.total("applied") >= 4, what="alert, summary, health and status")
+
+    [record] = office.alerts_of("h1")
+    assert (record.alert.kind, record.alert.severity, record.alert.evidence["since"]) == ("inactivity", "high", "08:10")
+    office.alerts.tick(clock.now())
+    assert f"SMS to {SAM}:" in office.out.getvalue() and "Mrs Smith" in office.out.getvalue()
+
+    assert summary_rows(office.store) == [
+        ("h1", "2024-03-04T08:00:00", "hall", "motion", 12, 9, 0.0),
+        ("h1", "2024-03-04T08:00:00", "kitchen", "power", 2, 14, 310.5),
+        ("h1", "2024-03-04T09:00:00", "hall", "motion", 3, 3, 0.0)]
+    [sensor] = reported_sensors(office.store, "h1")
+    assert (sensor.sensor, sensor.room, sensor.battery, sensor.last_seen) == \
+        ("hall_pir", "hall", 12, dt.datetime(2024, 3, 4, 9, 51))
+    # the office holds no raw events, so the panel's sensor table shows what the hub reported
+    [shown] = panel_sensors.sensor_health(office.store, "h1", clock.now())
+    assert shown.problem == "battery 12%"
+    status = hub_status(office.store, "h1")
+    assert status.state == "online" and status.last_seen == clock.now()
+
+
+def test_a_repeated_alert_or_summary_is_applied_once(office, broker, clock):
+    alert = json.dumps({"id": "a-1", **inactivity().to_json()})
+    summary = json.dumps({"id": "s-1", "household": "h1", "rows": [summaries()[0].to_json()]})
+    publish(broker.host, broker.port, [("eldercare/h1/alert", alert), ("eldercare/h1/summary", summary)] * 2)
+    wait_until(lambda: office.receiver.stats.total("messages") >= 4, what="four messages")
+    assert len(office.alerts_of("h1")) == 1
+    assert summary_rows(office.store) == [("h1", "2024-03-04T08:00:00", "hall", "motion", 12, 9, 0.0)]
+    stats = office.receiver.stats.snapshot()
+    assert (stats["alert"].applied, stats["alert"].duplicates) == (1, 1)
+    assert (stats["summary"].applied, stats["summary"].duplicates) == (1, 1)
+    office.alerts.tick(clock.now())
+    assert office.out.getvalue().count("SMS to") == 1
+
+
+class FailsOnce:
+    """An alert service whose first ``handle`` fails (the office died before committing)."""
+
+    def __init__(self, service: AlertService) -> None:
+        self.service = service
+        self.calls = 0
+
+    def handle(self, alert):
+        self.calls += 1
+        if self.calls == 1:
+            raise RuntimeError("power cut")
+        return self.service.handle(alert)
+
+    def __getattr__(self, name):
+        return getattr(self.service, name)
+
+
+def test_an_alert_not_committed_is_not_acked_and_comes_back_once(broker, store, clock):
+    first = Office(broker, store, clock)
+    first.receiver.alerts = FailsOnce(first.alerts)
+    first.start()
+    publish(broker.host, broker.port, [("eldercare/h1/alert", json.dumps({"id": "a-9", **inactivity().to_json()}))])
+    wait_until(lambda: first.receiver.alerts.calls == 1, what="the failed attempt")
+    first.receiver.stop()
+    assert first.alerts_of("h1") == []
+
+    second = Office(broker, store, clock).start()  # same client id: the broker redelivers the unacked alert
+    try:
+        wait_until(lambda: second.receiver.stats.total("applied") == 1, what="redelivery")
+        assert len(second.alerts_of("h1")) == 1
+    finally:
+        second.receiver.stop()
+    third = Office(broker, store, clock).start()  # acknowledged: nothing comes back
+    try:
+        publish(broker.host, broker.port, [("eldercare/h1/status", json.dumps({"state": "online"}))])
+        wait_until(lambda: third.receiver.stats.total("applied") == 1, what="the marker status")
+        assert third.receiver.stats.snapshot().keys() == {"status"}
+        assert len(third.alerts_of("h1")) == 1
+    finally:
+        third.receiver.stop()
+
+
+BAD = [
+    ("eldercare/h1/alert", b"not json{"),
+    ("eldercare/h1/alert", json.dumps({"id": "x1", "kind": "inactivity", "severity": "dire",
+                                       "time": "2024-03-04T10:00:00"})),
+    ("eldercare/h1/alert", json.dumps({"kind": "inactivity", "time": "2024-03-04T10:00:00"})),  # no id
+    ("eldercare/h1/summary", json.dumps({"id": "x2", "rows": [{"hour": "yesterday", "kind": "motion"}]})),
+    ("eldercare/h1/summary", json.dumps({"id": "x3", "household": "h2", "rows": []})),  # not this hub's
+    ("eldercare/h1/health", json.dumps({"id": "x4", "sensors": [{"sensor": "pir", "online": "maybe",
+                                                                 "last_seen": "2024-03-04T09:00:00"}]})),
+    ("eldercare/h1/status", json.dumps(["online"])),
+    ("eldercare/h1/status", json.dumps({"state": "sleepy"})),
+]
+
+
+def test_malformed_messages_are_quarantined_counted_and_do_not_stop_the_receiver(office, broker, caplog):
+    good = json.dumps({"id": "s-ok", "rows": [summaries()[2].to_json()]})
+    publish(broker.host, broker.port, BAD + [("eldercare/h1/summary", good)])
+    wait_until(lambda: office.receiver.stats.total("messages") == len(BAD) + 1, what="every message")
+    assert office.receiver.stats.total("rejected") == len(BAD)
+    assert summary_rows(office.store) == [("h1", "2024-03-04T09:00:00", "hall", "motion", 3, 3, 0.0)]
+    kept = office.store.quarantined()
+    assert len(kept) == len(BAD)
+    assert {bytes(r["payload"]) for r in kept} == {p if isinstance(p, bytes) else p.encode() for _, p in BAD}
+    assert any("severity 'dire'" in r["reason"] for r in kept)
+    assert any("names household 'h2'" in r["reason"] for r in kept)
+    assert office.alerts_of("h1") == []
+    # logged once per topic, not once per message
+    warnings = [r for r in caplog.records if r.name == "hub.office" and "quarantined" in r.getMessage()]
+    assert len(warnings) == 3
+
+
+HUB_SCRIPT = """
+import sys, threading
+from hub.clock import SystemClock
+from hub.config import UplinkConfig
+from hub.store import Store
+from hub.uplink import Uplink
+uplink = Uplink(UplinkConfig(enabled=True, port=int(sys.argv[1]), client_id="hub-h2"), "h2", Store(sys.argv[2]),
+                SystemClock())
+uplink.start()
+threading.Event().wait(60)
+"""
+
+
+def test_a_hub_that_dies_shows_offline_and_raises_one_hub_offline_alert(office, broker, store, clock, tmp_path):
+    hub = subprocess.Popen([sys.executable, "-c", HUB_SCRIPT, str(broker.port), str(tmp_path / "h2.sqlite")],
+                           cwd=ROOT)
+    try:
+        wait_until(lambda: (s := hub_status(store, "h2")) is not None and s.state == "online", what="h2 online")
+    finally:
+        hub.kill()  # no DISCONNECT: the broker publishes the hub's last will
+        hub.wait(10)
+    wait_until(lambda: hub_status(store, "h2").state == "offline", what="the last will")
+    assert hub_status(store, "h2").since == dt.datetime(2024, 3, 4, 10, 0)
+    office.alerts.directory.upsert_household(Household("h2", "Mr Jones"))
+
+    clock.advance(dt.timedelta(minutes=5))  # a reboot takes a few minutes: not yet an outage
+    assert check_hubs(store, office.alerts, clock.now(), OFFLINE_AFTER) == []
+    [entry] = build_caseload(store, office.alerts.book, [Household("h2", "Mr Jones")], clock.now(),
+                             hub_offline_after=OFFLINE_AFTER)
+    assert not entry.hub_offline
+
+    clock.advance(dt.timedelta(minutes=20))
+    [raised] = check_hubs(store, office.alerts, clock.now(), OFFLINE_AFTER)
+    assert (raised.kind, raised.technical, raised.household) == ("hub_offline", True, "h2")
+    assert "Mr Jones went offline at 10:00" in raised.message
+    clock.advance(dt.timedelta(minutes=10))
+    assert check_hubs(store, office.alerts, clock.now(), OFFLINE_AFTER) == []  # once per outage
+    assert len(office.alerts_of("h2", "hub_offline")) == 1
+    [entry] = build_caseload(store, office.alerts.book, [Household("h2", "Mr Jones")], clock.now(),
+                             hub_offline_after=OFFLINE_AFTER)
+    assert entry.hub_offline and "Hub offline since 10:00" in [r.text for r in entry.reasons]
+
+    # the hub comes back: the alert says so, and the next outage alerts again
+    publish(broker.host, broker.port, [("eldercare/h2/status", json.dumps({"state": "online", "household": "h2"}))])
+    wait_until(lambda: hub_status(store, "h2").state == "online", what="h2 back")
+    assert check_hubs(store, office.alerts, clock.now(), OFFLINE_AFTER) == []
+    [record] = office.alerts_of("h2", "hub_offline")
+    assert "hub_back_online" in [s.action for s in office.alerts.book.history(record.id)]
+    clock.advance(dt.timedelta(minutes=21))  # silent this time: no will, just nothing
+    [again] = check_hubs(store, office.alerts, clock.now(), OFFLINE_AFTER)
+    assert "stopped reporting at 10:35" in again.message
+    assert len(office.alerts_of("h2", "hub_offline")) == 2
+
+
+def test_the_caseload_shows_hub_offline_since_on_the_page(office, broker, store, clock):
+    publish(broker.host, broker.port, [("eldercare/h1/status", json.dumps({"state": "offline", "household": "h1"}))])
+    wait_until(lambda: hub_status(store, "h1") is not None, what="status")
+    clock.advance(dt.timedelta(minutes=45))
+    from webui.app import create_app
+    from webui.users import UserBook
+    app = create_app(office.config, store=store, clock=clock, alerts=office.alerts,
+                     test_config={"SECRET_KEY": "t", "WTF_CSRF_ENABLED": False, "TESTING": True})
+    users = app.extensions["eldercare.panel"].users
+    assert isinstance(users, UserBook)
+    _login(app, users)
+    with app.test_client() as client:
+        client.post("/login", data={"username": "amy", "password": "a long enough password"})
+        page = client.get("/caseload").get_data(as_text=True)
+        data = client.get("/api/caseload").get_json()
+    assert "hub offline since 10:00" in page
+    assert data[0]["hub_offline_since"] == "2024-03-04T10:00:00"
+
+
+def _login(app, users) -> None:
+    raise NotImplementedError
+
+
+def test_health_reports_replace_older_ones_and_never_go_back(office, broker, store):
+    def report(msg_id: str, time: str, sensors: list[dict]) -> tuple[str, str]:
+        return "eldercare/h1/health", json.dumps({"id": msg_id, "household": "h1", "time": time, "sensors": sensors})
+    pir = {"sensor": "hall_pir", "room": "hall", "last_seen": "2024-03-04T09:00:00", "battery": 80, "online": True}
+    door = {"sensor": "door", "room": "hall", "last_seen": "2024-03-04T09:30:00", "battery": None, "online": None}
+    publish(broker.host, broker.port, [report("h-2", "2024-03-04T10:00:00", [pir]),
+                                       report("h-1", "2024-03-04T09:00:00", [pir, door])])
+    wait_until(lambda: office.receiver.stats.total("applied") == 2, what="two reports")
+    assert [s.sensor for s in reported_sensors(store, "h1")] == ["hall_pir"]
+    publish(broker.host, broker.port, [report("h-3", "2024-03-04T11:00:00", [door])])
+    wait_until(lambda: office.receiver.stats.total("applied") == 3, what="the newest report")
+    [s] = reported_sensors(store, "h1")
+    assert (s.sensor, s.battery, s.online) == ("door", None, None)
+
+
+def test_a_hub_the_office_never_met_joins_the_directory_by_its_id(office, broker):
+    publish(broker.host, broker.port, [("eldercare/h9/status", json.dumps({"state": "online"}))])
+    wait_until(lambda: office.receiver.stats.total("applied") == 1, what="status")
+    assert office.alerts.directory.household("h9").name == "h9"
+
+
+def test_daily_summaries_in_a_summary_message_reach_the_daily_table(office, broker, store):
+    day = {"day": "2024-03-03", "wake_time": "07:12", "bed_time": "22:40", "active_minutes": 310,
+           "night_active_minutes": 4, "events": 512}
+    publish(broker.host, broker.port, [("eldercare/h1/summary", json.dumps({"id": "d-1", "rows": [], "days": [day]}))])
+    wait_until(lambda: office.receiver.stats.total("applied") == 1, what="summary")
+    rows = [tuple(r) for r in store.query("SELECT * FROM daily_summaries")]
+    assert rows == [("h1", "2024-03-03", "07:12", "22:40", 310, 4, 512)]
+
+
+def test_received_ids_are_forgotten_after_a_month(office, store, clock):
+    with store.transaction() as conn:
+        conn.execute("INSERT INTO office_received VALUES ('old', 't', '2024-01-01T00:00:00')")
+        conn.execute("INSERT INTO office_received VALUES ('new', 't', '2024-03-01T00:00:00')")
+    assert office.receiver.forget_received(clock.now()) == 1
+    assert [r[0] for r in store.query("SELECT id FROM office_received")] == ["new"]
