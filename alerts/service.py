@@ -137,7 +137,7 @@ class AlertService:
         if record is None or contact is None:
             log.warning("%s answered OK %d: no such alert for their households", phone, alert_id)
             return f"No alert {alert_id} for you. " + messages.USAGE
-        name = self._household_name(record.household)
+        name = self.household_name(record.household)
         if record.state != "open":
             return messages.already_taken_reply(record, name)
         record = self.book.acknowledge(alert_id, by=contact.name, via="sms")
@@ -192,7 +192,7 @@ class AlertService:
                                 "error_code": msg.error_code})
         self.handle(alert)
 
-    def _household_name(self, household: str) -> str:
+    def household_name(self, household: str) -> str:
         try:
             return self.directory.household(household).name
         except NotFoundError:

@@ -28,7 +28,7 @@ def answer_line(service, line: str, by: str = "terminal") -> str:
     except EldercareError as err:
         return f"{err}"
     if before.state == "open":
-        return f"Alert {record.id} ({record.household}) taken by {by}."
+        return f"Alert {record.id} ({service.household_name(record.household)}) taken by {by}."
     return f"Alert {record.id} was already taken by {record.acknowledged_by} via {record.acknowledged_via}."
 
 

@@ -18,7 +18,7 @@ import numpy as np
 
 from analytics.detectors import Context, Detector, Finding, default_detectors
 from analytics.routine import ABSENT_RATIO, Routine
-from analytics.state import HomeState
+from analytics.state import HomeState, activity_day
 from hub.alert import Alert
 from hub.clock import Clock
 from hub.events import Event
@@ -52,6 +52,8 @@ class Engine:
         self._active: dict[str, Alert] = {}
         self._raised_once: dict[str, dt.datetime] = {}
         self._silence_reported: dt.datetime | None = None
+        #: the activity day on which a silence (inactivity, no_wake) was last reported
+        self._silence_day: dt.date | None = None
 
     @property
     def active(self) -> dict[str, Alert]:
@@ -101,6 +103,8 @@ class Engine:
                 continue
             if f.kind in _SILENCE_KINDS and any(a.kind in _SILENCE_LEADERS for a in self._active.values()):
                 continue  # the same silence is already reported
+            if f.kind == "low_activity" and self._silence_day == activity_day(now):
+                continue  # today's quiet was already reported as a silence
             if f.kind in _SILENCE_KINDS:
                 if dormant is None:
                     reported = self._silence_reported is not None and now - self._silence_reported <= _REPORTED
@@ -112,6 +116,8 @@ class Engine:
             self._active[cond] = alert
             if f.kind in _SILENCE_KINDS:
                 self._silence_reported = now
+            if f.kind in _SILENCE_LEADERS:
+                self._silence_day = activity_day(now)
             if f.once:
                 self._raised_once[cond] = now
             log.info("alert %s: %s", cond, f.message)

@@ -111,9 +111,11 @@ class HomeState:
         self.recent_all.append(e.time)
         while self.recent_all and self.recent_all[0] <= e.time - _NIGHT_WINDOW:
             self.recent_all.popleft()
-        if e.sensor in self.exits or is_front_door(e.sensor, e.kind):
+        named = is_front_door(e.sensor, e.kind)
+        if named or e.sensor in self.exits:
             self._door_was_out = self.out
-            self.front_door_events.append((e.time, self._door_was_out))
+            if named:  # a learned exit is a statistical guess: not enough to call a night opening odd
+                self.front_door_events.append((e.time, self._door_was_out))
             self.last_front = e.time
             del self.front_door_events[:-50]
         else:

@@ -191,6 +191,7 @@ class MqttIngest:
         # generation counts connections; _ack_lock makes "is this delivery's connection still the
         # current one?" and the ack itself one step relative to a disconnect
         self._generation = 0
+        self._subscribe_mid = -1
         self._ack_lock = threading.Lock()
         self._client = self._make_client()
 
@@ -207,6 +208,7 @@ class MqttIngest:
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
         client.on_message = self._on_message
+        client.on_subscribe = self._on_subscribe
         return client
 
     def start(self) -> None:
@@ -242,13 +244,22 @@ class MqttIngest:
             with self._pending_lock:
                 self._pending.append(_CLEAR_INFLIGHT)
         topics = self.router.subscriptions()
-        result, _mid = client.subscribe([(t, 1) for t in topics])
+        result, self._subscribe_mid = client.subscribe([(t, 1) for t in topics])
         if result != mqtt.MQTT_ERR_SUCCESS:
             log.error("subscribing to %d topics failed: %s", len(topics), mqtt.error_string(result))
             return
-        log.info("connected to %s:%d (session %s), subscribed to %d topics", self.config.host,
-                 self.config.port, "resumed" if flags.session_present else "new", len(topics))
-        self.connected.set()
+        log.info("connected to %s:%d (session %s)", self.config.host, self.config.port,
+                 "resumed" if flags.session_present else "new")
+
+    def _on_subscribe(self, client, userdata, mid, reason_codes, properties) -> None:
+        if mid != self._subscribe_mid:
+            return
+        refused = [str(rc) for rc in reason_codes if rc.is_failure]
+        if refused:  # e.g. an ACL that forbids a device topic: say so, keep the topics we got
+            log.error("broker refused %d of %d subscriptions: %s", len(refused), len(reason_codes),
+                      ", ".join(sorted(set(refused))))
+        log.info("subscribed to %d topics", len(reason_codes) - len(refused))
+        self.connected.set()  # only now can a publisher rely on its messages reaching us
 
     def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
         with self._ack_lock:

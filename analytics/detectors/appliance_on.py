@@ -3,7 +3,10 @@
 The limit is ``factor`` times this appliance's usual long use (its 75th percentile on-time),
 never below ``floor_min`` nor above ``ceiling_min``; an appliance with no history gets
 ``prior_min``. An appliance that is often on past that limit in normal life (``often_uses``
-times) is only judged against the longest on-time ever seen. With nobody moving for
+times, or ``often_share`` of its uses: typically a reed switch on an appliance door that is left
+open) cannot tell a left-on appliance from a door left open, so the expected false alarms of
+alerting on it are too many: past the longest on-time ever seen it is reported as a technical
+``sensor_stuck`` for the equipment to be checked, not as an emergency. With nobody moving for
 ``still_min`` the limit is halved (but not below the floor):
 a cooker left on by someone who has stopped moving is the dangerous case.
 
@@ -27,8 +30,11 @@ class ApplianceOn:
 
     def __init__(self, routine: Routine, *, factor: float = 4.0, floor_min: float = 120.0,
                  ceiling_min: float = 5 * 60, prior_min: float = 120.0, still_min: float = 30.0,
-                 often_uses: int = 2, stuck_hours: float = 12.0) -> None:
+                 often_uses: int = 2, often_share: float = 0.1,
+                 stuck_hours: float = 12.0) -> None:
         self.limits: dict[str, float] = {}
+        #: appliances often on past their limit in normal life: (times, uses)
+        self.often_long: dict[str, tuple[int, int]] = {}
         self.usual: dict[str, float] = {}
         for sensor, mins in routine.appliance_minutes.items():
             if len(mins) >= 3:
@@ -36,8 +42,11 @@ class ApplianceOn:
                 usual = float(np.quantile(a, 0.75))
                 self.usual[sensor] = usual
                 limit = float(np.clip(usual * factor, floor_min, ceiling_min))
-                if np.sum(a > limit) >= often_uses:
-                    # often on for hours in normal life: only beyond anything seen before
+                longer = int(np.sum(a > limit))
+                if longer >= often_uses or (longer and longer >= often_share * a.size):
+                    # often "on" for hours in normal life (a door reed left open): past the limit
+                    # this says nothing about the resident; report the sensor, not an emergency
+                    self.often_long[sensor] = (longer, int(a.size))
                     limit = max(limit, float(a.max()) * 1.2)
                 self.limits[sensor] = limit
         self.prior, self.floor, self.still = prior_min, floor_min, still_min
@@ -66,9 +75,15 @@ class ApplianceOn:
             nobody = " No movement since then." if still and other <= since else ""
             msg = (f"The {sensor} has been on since {clock(since)} ({duration(on_min)}) at {who(ctx.name)}'s home. "
                    f"{usual_txt}{nobody}")
-            if limit >= self.stuck_min:
-                msg = (f"The {sensor} sensor has reported on since {clock(since)} ({duration(on_min)}), longer "
-                       f"than it ever did. Check the sensor.")
+            if sensor in self.often_long or limit >= self.stuck_min:
+                if sensor in self.often_long:
+                    times, uses = self.often_long[sensor]
+                    msg = (f"The {sensor} sensor has reported on since {clock(since)} ({duration(on_min)}). "
+                           f"It often stays on for hours ({times} of {uses} uses), so it may be left open "
+                           f"rather than running. Check the sensor or the appliance.")
+                else:
+                    msg = (f"The {sensor} sensor has reported on since {clock(since)} ({duration(on_min)}), "
+                           f"longer than it ever did. Check the sensor.")
                 finding = Finding(f"sensor_stuck:{sensor}", "sensor_stuck", "low", sms_text(msg), technical=True,
                                   evidence={"sensor": sensor, "on_since": since.isoformat(),
                                             "on_min": round(on_min), "limit_min": round(limit)})

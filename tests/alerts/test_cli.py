@@ -80,7 +80,7 @@ def test_terminal_acknowledgements(config, store, clock):
     read_acknowledgements(service, ["\n", "help\n", f"ok {rec.id}\n", f"{rec.id}\n", "77\n"], out)
     assert out.getvalue().splitlines() == [
         "'help' is not an alert code; type e.g. OK 42",
-        f"Alert {rec.id} (smith) taken by terminal.",
+        f"Alert {rec.id} (Mrs Smith) taken by terminal.",
         f"Alert {rec.id} was already taken by terminal via terminal.",
         "no alert 77",
     ]
