@@ -3,8 +3,10 @@
 :func:`learn` turns a history of events into a :class:`Routine`: per-day matrices (how long the
 resident had been quiet at each 5-minute slot of the day, how active the day was by each hour,
 how many places they moved through at night), each day's get-up time, how long each appliance
-stays on and how often each sensor reports. Detectors derive their thresholds from these
-per-person figures (see ``analytics/detectors``). Persistence lives in ``analytics/modelstore.py``.
+stays on, how often each sensor reports, what quiet follows each sensor at each hour, and which
+door is the way out (:func:`learn_exits`, for homes whose door sensor is not named "front").
+Quiet spells that begin at the way out or end with it are outings, not quiet at home.
+Detectors derive their thresholds from these per-person figures (see ``analytics/detectors``). Persistence lives in ``analytics/modelstore.py``.
 """
 from __future__ import annotations
 
@@ -81,6 +83,13 @@ class Routine:
     follow_minutes: dict[str, list[float]] = field(default_factory=dict)
     sensor_max_silence: dict[str, float] = field(default_factory=dict)
     sensor_kinds: dict[str, str] = field(default_factory=dict)
+    #: per sensor and hour of day (of the activation), the quiet at home that followed it:
+    #: 24 pairs [times, longest minutes]
+    follow_by_hour: dict[str, list[list[float]]] = field(default_factory=dict)
+    #: per day (06:00 to 06:00), cumulative by the end of each hour 06..05: activations of sensors
+    #: not in the bed (every report, not one a minute) and minutes at home; NaN past the history
+    moves: np.ndarray = field(default_factory=lambda: np.zeros((0, 24), dtype=np.float32))
+    home_minutes: np.ndarray = field(default_factory=lambda: np.zeros((0, 24), dtype=np.float32))
     #: doors learned to be the way out (besides any named front door), see :func:`learn_exits`
     exit_sensors: list[str] = field(default_factory=list)
 
@@ -112,6 +121,9 @@ class Routine:
             "sensor_max_silence": self.sensor_max_silence,
             "sensor_kinds": self.sensor_kinds,
             "exit_sensors": self.exit_sensors,
+            "follow_by_hour": self.follow_by_hour,
+            "moves": np.round(self.moves, 1).tolist(),
+            "home_minutes": np.round(self.home_minutes, 1).tolist(),
         }
 
     @classmethod
@@ -139,6 +151,9 @@ class Routine:
             sensor_max_silence={k: float(v) for k, v in p["sensor_max_silence"].items()},
             sensor_kinds=dict(p["sensor_kinds"]),
             exit_sensors=[str(x) for x in p.get("exit_sensors", [])],
+            follow_by_hour={k: [[float(a), float(b)] for a, b in v] for k, v in p.get("follow_by_hour", {}).items()},
+            moves=np.asarray(p.get("moves", np.zeros((n, 24))), dtype=np.float32).reshape(n, 24),
+            home_minutes=np.asarray(p.get("home_minutes", np.zeros((n, 24))), dtype=np.float32).reshape(n, 24),
         )
 
 
@@ -269,6 +284,8 @@ def learn(events: Iterable[Event], household: str = "", *, drop_absent: bool = T
             slot = int((m % 1440) // SLOT_MIN)
             night[row, slot] = max(night[row, slot], len({x for _, x in window}))
 
+    moves, home_min = _moves_and_home(t, bed, front, day_idx, covered_until)
+
     totals = activity[:, DAY_HOURS - 1]  # 06:00 to midnight: known for every day
     present = totals >= ABSENT_RATIO * (np.median(totals) if n else 0.0)
     if not drop_absent:
@@ -276,6 +293,7 @@ def learn(events: Iterable[Event], household: str = "", *, drop_absent: bool = T
     absent_days = [d for d, ok in zip(days, present) if not ok]
     days = [d for d, ok in zip(days, present) if ok]
     quiet, activity, night, home = quiet[present], activity[present], night[present], home[present]
+    moves, home_min = moves[present], home_min[present]
     day_idx = day_idx[present]
     nonbed_t = t[~bed]
     wake_by_day = [w if w is not None else -1.0 for w in (wake_minute(nonbed_t, float(d * 1440)) for d in day_idx)]
@@ -291,6 +309,7 @@ def learn(events: Iterable[Event], household: str = "", *, drop_absent: bool = T
         front_door_night=front_night, out_durations=outs, appliance_minutes=appliance, on_minutes=on_minutes,
         follow_minutes=follow,
         sensor_max_silence=max_silence, sensor_kinds=kinds, exit_sensors=exits,
+        follow_by_hour=_follow_by_hour(t, sid, front, names), moves=moves, home_minutes=home_min,
     )
 
 
@@ -365,6 +384,54 @@ def _follow_minutes(t: np.ndarray, sid: np.ndarray, front: np.ndarray, names: di
     for i in np.unique(sid[:-1][keep]):
         g = gaps[keep & (sid[:-1] == i)]
         out[names[int(i)]] = [float(g.size), round(float(np.quantile(g, 0.9)), 1), round(float(g.max()), 1)]
+    return out
+
+
+def _moves_and_home(t: np.ndarray, bed: np.ndarray, front: np.ndarray, day_idx: np.ndarray,
+                    covered_until: float) -> tuple[np.ndarray, np.ndarray]:
+    """Per activity day (06:00 to 06:00) and hour: cumulative activations of non-bed sensors, and
+    cumulative minutes at home (not after the door with nothing since, as the live state sees it). NaN for hours past ``covered_until``."""
+    n = len(day_idx)
+    moves = np.zeros((n, 24), dtype=np.float32)
+    home_min = np.zeros((n, 24), dtype=np.float32)
+    if t.size == 0 or n == 0:
+        return moves, home_min
+    starts = day_idx * 1440.0 + DAY_START_HOUR * 60
+    edges = starts[:, None] + 60.0 * np.arange(1, 25)[None, :]
+    moving = np.sort(t[~bed])
+    moves[:] = np.searchsorted(moving, edges.ravel()).reshape(edges.shape) - np.searchsorted(moving, starts)[:, None]
+    minutes = starts[:, None] + np.arange(24 * 60)[None, :] + 0.5
+    flat = minutes.ravel()
+    out = np.zeros(flat.shape, dtype=bool)
+    t_front, t_other = t[front], t[~front]
+    if t_front.size:
+        lf = _last_before(t_front, flat)
+        lo = _last_before(t_other, flat)
+        # as the live state sees it (it cannot know yet that a spell will end with the door)
+        out = ~np.isnan(lf) & (np.isnan(lo) | (lo <= lf + OUT_GRACE_MIN))
+    at_home = (~out).reshape(minutes.shape).astype(np.float32)
+    home_min[:] = at_home.reshape(n, 24, 60).sum(axis=2).cumsum(axis=1)
+    unknown = edges > covered_until
+    moves[unknown] = np.nan
+    home_min[unknown] = np.nan
+    return moves, home_min
+
+
+def _follow_by_hour(t: np.ndarray, sid: np.ndarray, front: np.ndarray, names: dict[int, str]) -> dict:
+    """Per sensor, per hour of day of its activation: [times, longest quiet that followed] at
+    home (not after the door, nor ended by it)."""
+    if t.size < 2:
+        return {}
+    gaps = np.diff(t)
+    hour = ((t[:-1] % 1440) // 60).astype(int)
+    keep = ~front[:-1] & ~front[1:]
+    out = {}
+    for i in np.unique(sid[:-1][keep]):
+        sel = keep & (sid[:-1] == i)
+        counts = np.bincount(hour[sel], minlength=24)
+        longest = np.zeros(24)
+        np.maximum.at(longest, hour[sel], gaps[sel])
+        out[names[int(i)]] = [[float(c), round(float(m), 1)] for c, m in zip(counts, longest)]
     return out
 
 

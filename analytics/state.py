@@ -48,6 +48,10 @@ class HomeState:
     battery: dict[str, float] = field(default_factory=dict)
     #: (time, whether the resident was out just before): coming home vs. going out
     front_door_events: list[tuple[dt.datetime, bool]] = field(default_factory=list)
+    #: activations of sensors not in the bed since 06:00 (every report), and minutes out since 06:00
+    #: up to the last return home
+    moves_today: int = 0
+    out_minutes_today: float = 0.0
     _tracker: ActivationTracker = field(default_factory=ActivationTracker)
     _last_minute: dict[str, dt.datetime] = field(default_factory=dict)
     _door_was_out: bool = False
@@ -67,6 +71,19 @@ class HomeState:
     def today_count(self, now: dt.datetime) -> int:
         """Activations (one per sensor per minute) since 06:00 of the current activity day."""
         return self.day_count if self.day == activity_day(now) else 0
+
+    def moves_so_far(self, now: dt.datetime) -> int:
+        """Activations of sensors not in the bed since 06:00 of the current activity day."""
+        return self.moves_today if self.day == activity_day(now) else 0
+
+    def home_minutes_today(self, now: dt.datetime) -> float:
+        """Minutes at home since 06:00 of the current activity day (out: the front door with
+        nothing since)."""
+        start = dt.datetime.combine(activity_day(now), dt.time(DAY_START_HOUR))
+        gone = self.out_minutes_today if self.day == activity_day(now) else 0.0
+        if self.out and self.last_front is not None:
+            gone += (now - max(self.last_front, start)).total_seconds() / 60
+        return max(0.0, (now - start).total_seconds() / 60 - gone)
 
     def count_last_day(self, now: dt.datetime) -> int:
         """Activations (one per sensor per minute) in the 24 hours before ``now``."""
@@ -105,6 +122,13 @@ class HomeState:
                 self.on_since.pop(e.sensor, None)
         if not self._tracker.activation(e):
             return False
+        was_out, left = self.out, self.last_front
+        day = activity_day(e.time)
+        if day != self.day:
+            self.day, self.day_count, self.moves_today, self.out_minutes_today = day, 0, 0, 0.0
+        if was_out and left is not None:
+            start = dt.datetime.combine(day, dt.time(DAY_START_HOUR))
+            self.out_minutes_today += max(0.0, (e.time - max(left, start)).total_seconds() / 60)
         self.last_activation = e.time
         self.last_activation_sensor = e.sensor
         bed = is_sleep_sensor(e.sensor, e.kind)
@@ -121,13 +145,11 @@ class HomeState:
         else:
             self.last_other = e.time
         if not bed:
+            self.moves_today += 1
             self.last_up = e.time
             self.recent.append((e.time, e.sensor))
             while self.recent and self.recent[0][0] <= e.time - _NIGHT_WINDOW:
                 self.recent.popleft()
-        day = activity_day(e.time)
-        if day != self.day:
-            self.day, self.day_count = day, 0
         minute = e.time.replace(second=0, microsecond=0)
         if self._last_minute.get(e.sensor) != minute:
             self._last_minute[e.sensor] = minute

@@ -151,9 +151,12 @@ class MqttIngest:
     """Subscribes to the household's devices and commits their events before acknowledging.
 
     ``config`` says where the broker is and which devices exist; ``household`` is stamped on every
-    event; ``on_stored`` is called (on the ingest's writer thread) with the newly committed events
-    after each commit, e.g. ``EventPipeline.notify``. Messages are committed in batches of up to
-    ``batch_size``; a batch is committed as soon as no more messages are waiting. ``stats`` counts
+    event; ``on_stored`` is called with the newly committed events after each commit, e.g.
+    ``EventPipeline.notify``, on the thread that committed (paho's network thread or the flusher):
+    it should return quickly, as ingestion waits for it. Messages are committed in batches: a full
+    batch (``batch_size``) on the network thread as its last message arrives, a partial one by a
+    flusher thread within ``FLUSH_INTERVAL`` (so a quiet home's event is stored at once, and a
+    backlog after downtime is drained at full speed without a hand-over per message). ``stats`` counts
     messages, events, rejected payloads and recognised redeliveries per device::
 
         ingest = MqttIngest(cfg.mqtt, cfg.household.id, store, SystemClock(), on_stored=pipeline.notify)

@@ -295,24 +295,25 @@ class OfficeReceiver:
         if state not in ("online", "offline"):
             raise DecodeError(f"status state {state!r} is not online or offline")
         seen = now
-        if msg.retain:  # an old retained message delivered on subscribing: not news from now
+        if msg.retain:  # a retained message delivered on subscribing: news from when it was sent, not now
             reported = _iso_time(body["time"], "time") if body.get("time") else None
-            seen = min(reported, now) if reported else now
-        t = format_time(seen)
+            seen = min(reported, now) if reported else None  # a last will carries no time
         with self.store.transaction() as conn:
-            row = conn.execute("SELECT state, since, last_seen FROM hub_status WHERE household=?",
-                               (household,)).fetchone()
+            row = conn.execute("SELECT state, last_seen FROM hub_status WHERE household=?", (household,)).fetchone()
             if row is None:
+                t = format_time(seen or now)
                 conn.execute("INSERT INTO hub_status (household, state, since, last_seen) VALUES (?, ?, ?, ?)",
                              (household, state, t, t))
             elif row["state"] != state:
-                if msg.retain and t <= row["last_seen"]:
-                    return "applied"  # a retained state older than what we heard since
+                if msg.retain and (seen is None or format_time(seen) <= row["last_seen"]):
+                    return "applied"  # a retained state older than what was heard since
+                t = format_time(seen)
                 conn.execute("UPDATE hub_status SET state=?, since=?, last_seen=max(last_seen, ?) WHERE household=?",
                              (state, t, t, household))
                 log.info("hub of %s is %s", household, state)
-            else:
-                conn.execute("UPDATE hub_status SET last_seen=max(last_seen, ?) WHERE household=?", (t, household))
+            elif seen is not None:
+                conn.execute("UPDATE hub_status SET last_seen=max(last_seen, ?) WHERE household=?",
+                             (format_time(seen), household))
         if row is None:
             self._know_household(household)
         return "applied"

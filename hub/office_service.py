@@ -50,7 +50,8 @@ class OfficeService:
             from apscheduler.schedulers.background import BackgroundScheduler
             seconds = self.config.office.tick_seconds
             # only an interval job: the time zone does not matter, so none is looked up
-            self.scheduler = BackgroundScheduler(timezone=ZoneInfo("UTC"), job_defaults={"coalesce": True, "max_instances": 1})
+            self.scheduler = BackgroundScheduler(timezone=ZoneInfo("UTC"),
+                                                 job_defaults={"coalesce": True, "max_instances": 1})
             self.scheduler.add_job(self.tick, "interval", seconds=seconds, id="tick",
                                    misfire_grace_time=seconds, replace_existing=True)
             self.scheduler.start()

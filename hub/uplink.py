@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import logging
+import queue
 import threading
 import uuid
 from collections.abc import Iterable
@@ -87,8 +88,15 @@ class Uplink:
         #: the most messages ever handed to paho and not yet acknowledged (for monitoring)
         self.peak_in_flight = 0
         store.migrate("uplink", UPLINK_MIGRATIONS)
-        self._lock = threading.RLock()
+        # Only the sender thread publishes outbox rows and owns the mid -> row map. paho calls
+        # on_publish while holding its own outgoing-message lock, so that callback only queues the
+        # mid: taking any lock there that is also held around publish() would deadlock.
         self._in_flight: dict[int, int] = {}  # paho mid -> outbox row id
+        self._in_flight_lock = threading.Lock()  # never held while calling paho
+        self._acked: queue.SimpleQueue[int] = queue.SimpleQueue()
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._sender: threading.Thread | None = None
         self._client = self._make_client()
 
     def _make_client(self) -> mqtt.Client:
@@ -112,6 +120,9 @@ class Uplink:
 
     def start(self) -> None:
         """Connect in the background; reconnects by itself while the office is unreachable."""
+        self._stopping.clear()
+        self._sender = threading.Thread(target=self._send_loop, name="uplink-sender", daemon=True)
+        self._sender.start()
         self._client.connect_async(self.config.host, self.config.port, keepalive=60)
         self._client.loop_start()
 
@@ -121,6 +132,11 @@ class Uplink:
 
     def stop(self, timeout: float = 5.0) -> None:
         """Say "offline" (retained), wait briefly for in-flight messages, and disconnect."""
+        self._stopping.set()
+        self._wake.set()
+        if self._sender is not None:
+            self._sender.join(timeout)
+            self._sender = None
         if self.connected.is_set():
             info = self._client.publish(f"{self.base}/status", self._status("offline"), qos=1, retain=True)
             if info.rc == mqtt.MQTT_ERR_SUCCESS:
@@ -167,7 +183,7 @@ class Uplink:
     @property
     def in_flight(self) -> int:
         """Messages handed to paho and not yet acknowledged by the office."""
-        with self._lock:
+        with self._in_flight_lock:
             return len(self._in_flight)
 
     # ------------------------------------------------------------------ outbox
@@ -177,7 +193,7 @@ class Uplink:
 
     def _enqueue(self, what: str, body: dict[str, Any]) -> None:
         payload = json.dumps({"id": uuid.uuid4().hex, **body}, separators=(",", ":"))
-        with self._lock:  # taken before the store's lock, as _drain does, so the two never deadlock
+        with self._in_flight_lock:
             busy = set(self._in_flight.values())
         with self.store.transaction() as conn:
             conn.execute("INSERT INTO uplink_outbox (topic, payload, created) VALUES (?, ?, ?)",
@@ -185,7 +201,7 @@ class Uplink:
             size = conn.execute("SELECT count(*) FROM uplink_outbox").fetchone()[0]
             if size > self.max_outbox:
                 self._trim(conn, size - self.max_outbox, busy)
-        self._drain()
+        self._wake.set()
 
     def _trim(self, conn, excess: int, busy: set[int]) -> None:
         """Drop the oldest rows beyond the cap (never ones in flight), summaries and health first."""
@@ -203,32 +219,56 @@ class Uplink:
             if excess <= 0:
                 return
 
+    def _send_loop(self) -> None:
+        """The sender thread: forget acknowledged rows, hand waiting ones to paho."""
+        while not self._stopping.is_set():
+            self._wake.wait(1.0)
+            self._wake.clear()
+            self._forget_acknowledged()
+            if self.connected.is_set():
+                self._drain()
+
+    def _forget_acknowledged(self) -> None:
+        """Delete the outbox rows the office broker has acknowledged."""
+        done = []
+        while True:
+            try:
+                mid = self._acked.get_nowait()
+            except queue.Empty:
+                break
+            with self._in_flight_lock:
+                row_id = self._in_flight.pop(mid, None)
+            if row_id is not None:  # None: a status message, not from the outbox
+                done.append((row_id,))
+        if done:
+            with self.store.transaction() as conn:
+                conn.executemany("DELETE FROM uplink_outbox WHERE id=?", done)
+
     def _drain(self) -> None:
-        """Hand waiting rows to paho while connected, keeping at most ``max_inflight`` unacknowledged."""
-        with self._lock:
-            if not self.connected.is_set():
-                return
-            room = self.max_inflight - len(self._in_flight)
-            if room <= 0:
-                return
+        """Hand waiting rows to paho, keeping at most ``max_inflight`` unacknowledged."""
+        with self._in_flight_lock:
             busy = set(self._in_flight.values())
-            rows = self.store.query("SELECT id, topic, payload FROM uplink_outbox ORDER BY id LIMIT ?",
-                                    (room + len(busy),))
-            for row_id, topic, payload in rows:
-                if row_id in busy:
-                    continue
-                info = self._client.publish(topic, payload, qos=1)
-                # NO_CONN: the connection dropped just now; paho keeps the message and sends it on
-                # reconnect, so it is in flight all the same
-                if info.rc not in (mqtt.MQTT_ERR_SUCCESS, mqtt.MQTT_ERR_NO_CONN):
-                    log.warning("uplink publish refused (%s); %d messages wait in the outbox",
-                                mqtt.error_string(info.rc), len(rows))
-                    break
+        room = self.max_inflight - len(busy)
+        if room <= 0:
+            return
+        rows = self.store.query("SELECT id, topic, payload FROM uplink_outbox ORDER BY id LIMIT ?",
+                                (room + len(busy),))
+        for row_id, topic, payload in rows:
+            if row_id in busy:
+                continue
+            info = self._client.publish(topic, payload, qos=1)
+            # NO_CONN: the connection dropped just now; paho keeps the message and sends it on
+            # reconnect, so it is in flight all the same
+            if info.rc not in (mqtt.MQTT_ERR_SUCCESS, mqtt.MQTT_ERR_NO_CONN):
+                log.warning("uplink publish refused (%s); %d messages wait in the outbox",
+                            mqtt.error_string(info.rc), len(rows))
+                break
+            with self._in_flight_lock:
                 self._in_flight[info.mid] = row_id
-                room -= 1
-                if room <= 0:
-                    break
-            self.peak_in_flight = max(self.peak_in_flight, len(self._in_flight))
+                self.peak_in_flight = max(self.peak_in_flight, len(self._in_flight))
+            room -= 1
+            if room <= 0:
+                break
 
     # ------------------------------------------------------------------ paho callbacks (loop thread)
 
@@ -242,18 +282,13 @@ class Uplink:
         info = client.publish(f"{self.base}/status", self._status("online"), qos=1, retain=True)
         if info.rc != mqtt.MQTT_ERR_SUCCESS:
             log.warning("online status not sent: %s", mqtt.error_string(info.rc))
-        self._drain()
+        self._wake.set()
 
     def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
         self.connected.clear()
-        if reason_code != 0:
-            log.warning("uplink lost the office broker (%s); %d messages wait", reason_code, self.pending())
+        if reason_code != 0 and not self._stopping.is_set():
+            log.warning("uplink lost the office broker (%s); messages wait in the outbox", reason_code)
 
     def _on_publish(self, client, userdata, mid, reason_code, properties) -> None:
-        with self._lock:
-            row_id = self._in_flight.pop(mid, None)
-        if row_id is None:  # a status message
-            return
-        with self.store.transaction() as conn:
-            conn.execute("DELETE FROM uplink_outbox WHERE id=?", (row_id,))
-        self._drain()
+        self._acked.put(mid)
+        self._wake.set()

@@ -3,9 +3,9 @@
 The limit is ``factor`` times this appliance's usual long use (its 75th percentile on-time),
 never below ``floor_min`` nor above ``ceiling_min``; an appliance with no history gets
 ``prior_min``. An appliance that is often on past that limit in normal life (``often_uses``
-times, or ``often_share`` of its uses: typically a reed switch on an appliance door that is left
-open) cannot tell a left-on appliance from a door left open, so the expected false alarms of
-alerting on it are too many: past the longest on-time ever seen it is reported as a technical
+times, or on ``often_share`` of its uses: typically a reed switch on an appliance door that is
+left open) cannot tell a left-on appliance from a door left open, so alerting on it would mean
+false alarms: past the longest on-time ever seen it is reported as a technical
 ``sensor_stuck`` for the equipment to be checked, not as an emergency. With nobody moving for
 ``still_min`` the limit is halved (but not below the floor):
 a cooker left on by someone who has stopped moving is the dangerous case.
@@ -30,7 +30,7 @@ class ApplianceOn:
 
     def __init__(self, routine: Routine, *, factor: float = 4.0, floor_min: float = 120.0,
                  ceiling_min: float = 5 * 60, prior_min: float = 120.0, still_min: float = 30.0,
-                 often_uses: int = 2, often_share: float = 0.1,
+                 often_uses: int = 2, often_share: float = 0.05,
                  stuck_hours: float = 12.0) -> None:
         self.limits: dict[str, float] = {}
         #: appliances often on past their limit in normal life: (times, uses)

@@ -11,12 +11,20 @@ each sensor seen at least ``follow_min_count`` times by day (07-21), the longest
 followed it, times ``follow_factor`` (widened for a short history) plus the margin and at least
 ``follow_floor_min``, is used when it is shorter than the time-of-day limit.
 
+Sharper still, by day (07-21): what followed this sensor at this hour of day (within an hour
+either side), when that was seen at least ``ctx_min_count`` times. Its longest quiet, times
+``ctx_factor`` (widened for a short history) plus the margin, at least ``ctx_floor_min``, is the
+limit, longer (after sitting down on the couch in the evening) or shorter (after the kettle at
+noon) than the time-of-day one. Mats count too: how long this person stays put after sitting
+down on the couch at this hour is exactly what this measures.
+
 A further sign shortens the wait: the last thing used was left open or on (a door, a cupboard, a
 motion sensor still reporting) far longer than it ever stays so, and nothing has moved since:
 someone stopped in the middle of what they were doing. This only applies to sensors that are
 hardly ever left on (``open_rare``) and never raises sooner than ``open_floor_min``.
 
-After the front door with nothing since, the resident is out, not collapsed: then only "not back
+After the front door (named so, or learned as the way out: ``Routine.exit_sensors``) with
+nothing since, the resident is out, not collapsed: then only "not back
 by the usual time" is raised, when the absence is longer than any seen before (and at least
 ``out_floor_min``). Once raised, the alert holds until the home is clearly active again (a
 stray reading from one sensor does not re-arm it).
@@ -48,7 +56,8 @@ class Inactivity:
                  margin_min: float = 20.0, floor_min: float = 60.0, ceiling_min: float = 16 * 60,
                  prior_days: float = 3.0, out_floor_min: float = 12 * 60, open_factor: float = 3.0,
                  open_floor_min: float = 30.0, open_rare: float = 0.02, use_open_sign: bool = True,
-                 follow_factor: float = 1.2, follow_floor_min: float = 60.0, follow_min_count: int = 20) -> None:
+                 follow_factor: float = 1.2, follow_floor_min: float = 60.0, follow_min_count: int = 20,
+                 ctx_min_count: int = 20, ctx_factor: float = 1.2, ctx_floor_min: float = 75.0) -> None:
         self.n_days = routine.n_days
         k = factor * shrink(routine.n_days)
         per_day = windowed_max(routine.quiet, window_slots)
@@ -77,6 +86,14 @@ class Inactivity:
                 limit = max(follow_floor_min, longest * follow_factor * shrink(routine.n_days) + margin_min)
                 self.after_limit[sensor] = limit
                 self.after_usual[sensor] = (int(count), longest)
+        # what followed each sensor at this hour of day (+-1 h): the sharpest context when it was
+        # seen often enough; it may lengthen the limit (after the couch) as well as shorten it
+        self.ctx_min_count, self.ctx_factor = ctx_min_count, ctx_factor * shrink(routine.n_days)
+        self.ctx_margin, self.ctx_floor, self.ceiling = margin_min, ctx_floor_min, ceiling_min
+        self.by_hour: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        for sensor, rows in routine.follow_by_hour.items():
+            a = np.asarray(rows, dtype=float).reshape(24, 2)
+            self.by_hour[sensor] = (a[:, 0], a[:, 1])
         self._raised_for: dt.datetime | None = None
 
     @staticmethod
@@ -92,6 +109,20 @@ class Inactivity:
         w = home_days / (home_days + prior_days)
         longest = np.maximum(longest, w * longest + (1 - w) * overall)
         return longest, np.clip(longest * k + margin_min, floor_min, ceiling_min), per_day
+
+    def _context(self, sensor: str, when: dt.datetime) -> tuple[float, int, float] | None:
+        """(limit, times seen, longest quiet) after ``sensor`` within an hour of ``when``'s hour of
+        day, when seen at least ``ctx_min_count`` times; None otherwise."""
+        if sensor not in self.by_hour or not FOLLOW_FROM_HOUR <= when.hour < FOLLOW_TO_HOUR:
+            return None  # by day only: at night a quiet spell is sleep, judged by time of day
+        hours = [(when.hour + d) % 24 for d in (-1, 0, 1)]
+        rows = self.by_hour[sensor]
+        n = float(rows[0][hours].sum())
+        if n < self.ctx_min_count:
+            return None
+        longest = float(rows[1][hours].max())
+        limit = float(np.clip(longest * self.ctx_factor + self.ctx_margin, self.ctx_floor, self.ceiling))
+        return limit, int(n), longest
 
     def _resumed(self, s: HomeState, now: dt.datetime) -> bool:
         return s.activations_recently(now) >= RESUMED_ACTIVATIONS
@@ -126,13 +157,19 @@ class Inactivity:
                  and self.after_limit[last] < limit)
         if after:
             limit = self.after_limit[last]
+        seen = None if left_open else self._context(last, s.last_activation)
+        if seen is not None:
+            limit, after = seen[0], False
         if quiet < limit:
             return []
         usual = float(longest[slot])
         within = int(np.sum(days[:, slot] <= usual)) if days.size else 0
         n = days.shape[0] if days.ndim == 2 else 0
         opened = f" {last} was left open/on at {clock(s.on_since[last])}." if left_open else ""
-        if after:
+        if seen is not None:
+            context = (f"Last: {last}. After it at this time of day {who(ctx.name)} always did something "
+                       f"else within {duration(seen[2])} ({seen[1]} times).")
+        elif after:
             count, longest_after = self.after_usual[last]
             context = (f"Last: {last}. After it {who(ctx.name)} always did something else within "
                        f"{duration(longest_after)} ({count} times by day).")
@@ -143,6 +180,6 @@ class Inactivity:
         self._raised = Finding("inactivity", "inactivity", severity, sms_text(msg), evidence={
             "last_activity": s.last_activation.isoformat(), "quiet_min": round(quiet), "limit_min": round(limit),
             "usual_max_min": round(usual), "days": self.n_days, "last_sensor": last, "left_open": left_open,
-            "after_last_sensor": after})
+            "after_last_sensor": after or seen is not None})
         self._raised_for = s.last_activation
         return [self._raised]

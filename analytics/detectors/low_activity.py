@@ -1,56 +1,77 @@
-"""``low_activity``: a day far quieter than this person's quietest days.
+"""``low_activity``: a day far quieter at home than this person's days, judged as it goes.
 
-Activity is counted from 06:00 as activations, at most one per sensor per minute (so a flapping
-mat does not swamp a day). From ``first_hour`` on, the count so far is compared with the count
-every history day had reached by the last full hour: the alert fires when today is below
-``ratio`` times the quietest history day and below ``median_ratio`` times the usual day, and the
-usual day has enough activity to judge by.
+Activity is counted from 06:00 as activations of sensors that are not in the bed (every report:
+a quiet day has fewer of them, a flapping bed mat does not count), per minute spent at home (the
+time out through the front door is left out, so a day out is not a quiet day). The usual pace is
+the median over the history days of that rate by the end of each hour.
+
+The threshold is calibrated on the household's own day-to-day spread: for every history day, the
+lowest ratio of its rate to the usual pace over the hours that are checked (from ``first_hour``,
+once at least ``min_home_min`` at home and ``min_expected`` activations are expected); the alert
+fires below ``spread_factor`` times the ``spread_q`` quantile of those lows, kept between
+``floor`` and ``ceiling`` of the usual pace. A household whose ordinary days vary widely thus
+gets a lower threshold than a regular one, and checking every hour costs no more false alerts
+than the history days themselves would have raised.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from analytics.detectors import Context, Finding
-from analytics.explain import clock, sms_text, who
+from analytics.explain import clock, duration, sms_text, who
 from analytics.routine import DAY_START_HOUR, Routine
 from analytics.state import activity_day
 
 
 class LowActivity:
-    """Far less activity since 06:00 than on any day of the history, by this hour."""
+    """Far fewer movements per hour at home since 06:00 than on this person's usual days."""
 
-    def __init__(self, routine: Routine, *, ratio: float = 0.8, median_ratio: float = 0.4, first_hour: int = 11,
-                 min_usual: float = 30.0) -> None:
-        a = routine.activity
-        self.n_days = a.shape[0]
-        self.ok = self.n_days >= 3
-        with np.errstate(all="ignore"):
-            self.least = np.nan_to_num(np.nanmin(a, axis=0)) if self.ok else np.zeros(24)
-            self.median = np.nan_to_num(np.nanmedian(a, axis=0)) if self.ok else np.zeros(24)
-        self.ratio = ratio
-        self.median_ratio = median_ratio
+    def __init__(self, routine: Routine, *, first_hour: int = 11, min_home_min: float = 180.0,
+                 min_expected: float = 20.0, spread_q: float = 0.1, spread_factor: float = 0.75,
+                 floor: float = 0.1, ceiling: float = 0.4, min_days: int = 5) -> None:
+        moves = routine.moves.astype(float)
+        home = routine.home_minutes.astype(float)
+        self.n_days = moves.shape[0]
         self.first_index = (first_hour - DAY_START_HOUR) % 24
-        self.min_usual = min_usual
+        self.min_home, self.min_expected = min_home_min, min_expected
+        self.usual = np.zeros(24)
+        self.threshold = floor
+        self.ok = self.n_days >= min_days
+        if not self.ok:
+            return
+        with np.errstate(all="ignore"):
+            rate = moves / np.maximum(home, 60.0)
+            self.usual = np.nan_to_num(np.nanmedian(rate, axis=0))
+            expected = self.usual[None, :] * home
+            checked = (home >= min_home_min) & (expected >= min_expected)
+            checked[:, : self.first_index] = False
+            ratio = np.where(checked, moves / np.maximum(expected, 1e-9), np.nan)
+            lows = np.nanmin(np.where(np.isnan(ratio), np.inf, ratio), axis=1)
+        lows = lows[np.isfinite(lows)]
+        if lows.size < min_days:
+            self.ok = False
+            return
+        self.threshold = float(np.clip(spread_factor * np.quantile(lows, spread_q), floor, ceiling))
 
     def check(self, ctx: Context) -> list[Finding]:
-        """Raise once per day when the day so far is far below the quietest history day."""
+        """Raise once per day when the pace at home so far is far below the usual pace."""
         if not self.ok:
             return []
-        now = ctx.now
-        idx = int(((now.hour - DAY_START_HOUR) % 24)) - 1  # last full hour since 06:00
-        if idx < self.first_index - 1:
+        now, s = ctx.now, ctx.state
+        idx = int((now.hour - DAY_START_HOUR) % 24)  # the hour now running, since 06:00
+        if idx < self.first_index or s.out:
+            return []  # too early to judge; a day out is not a quiet day at home
+        home = s.home_minutes_today(now)
+        expected = float(self.usual[max(idx - 1, 0)]) * home
+        if home < self.min_home or expected < self.min_expected:
             return []
-        if ctx.state.out:
-            return []  # a day out is not a quiet day at home
-        least, usual = float(self.least[idx]), float(self.median[idx])
-        count = ctx.state.today_count(now)
-        if usual < self.min_usual or count >= self.ratio * least or count >= self.median_ratio * usual:
+        count = s.moves_so_far(now)
+        if count >= self.threshold * expected:
             return []
-        hour = clock(((idx + 1 + DAY_START_HOUR) % 24) * 60)
-        msg = (f"A very quiet day for {who(ctx.name)}: {count} activities since 06:00. "
-               f"On each of the last {self.n_days} days there were at least {int(least)} by {hour} "
-               f"(usually {int(usual)}).")
+        msg = (f"A very quiet day for {who(ctx.name)}: {count} movements since 06:00 in {duration(home)} at home, "
+               f"where {int(round(expected))} would be usual by {clock(now)} (last {self.n_days} days).")
         return [Finding(f"low_activity:{activity_day(now).isoformat()}", "low_activity", "medium", sms_text(msg),
                         once=True,
-                        evidence={"count": count, "least": int(least), "usual": int(usual), "by": hour,
+                        evidence={"count": count, "expected": round(expected, 1), "home_min": round(home),
+                                  "ratio": round(count / expected, 2), "threshold": round(self.threshold, 2),
                                   "days": self.n_days})]

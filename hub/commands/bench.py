@@ -1,4 +1,4 @@
-"""``eldercare bench {ingest,train,panel} [OPTIONS]``: run one benchmark, which prints its figures.
+"""``eldercare bench {ingest,train,panel,office} [OPTIONS]``: run one benchmark, which prints its figures.
 
 Each benchmark lives in its own module with ``add_arguments(parser)`` and ``run(args)``, imported
 only when chosen (``bench panel`` never pays for scikit-learn, ``bench ingest`` never for Flask).
@@ -14,6 +14,7 @@ BENCHMARKS = {
     "ingest": "hub.bench_ingest",
     "train": "analytics.bench_train",
     "panel": "webui.bench_panel",
+    "office": "hub.bench_office",
 }
 
 

@@ -114,9 +114,21 @@ def test_what_follows_the_last_sensor_shortens_the_wait(routine, history):
     assert "bed_mat" not in detector.after_limit  # lying in bed says nothing about what follows
     assert all(limit >= 60 for limit in detector.after_limit.values())
     # with a long time-of-day limit (3 h), the last sensor's own record decides: about 1 h
-    slow = functools.partial(Inactivity, floor_min=180)
+    slow = functools.partial(Inactivity, floor_min=180, ctx_min_count=10**6)
     alerts = [a for a in run_detector(slow, routine, history, "collapse") if a.time >= MIDNIGHT]
     stop = max(e.time for e in homes.incident_day("collapse", DAY))
     assert alerts[0].evidence["after_last_sensor"] is True
     assert dt.timedelta(minutes=55) <= alerts[0].time - stop <= dt.timedelta(minutes=65)
     assert "always did something else within" in alerts[0].message
+
+
+def test_what_follows_the_last_sensor_at_this_hour_decides_by_day(routine, history):
+    # the last sensor at this time of day was seen often: its own record (x1.2 + 20 min, at least
+    # the 75 min floor) decides, even over a long time-of-day limit
+    slow = functools.partial(Inactivity, floor_min=180)
+    alerts = [a for a in run_detector(slow, routine, history, "collapse") if a.time >= MIDNIGHT]
+    stop = max(e.time for e in homes.incident_day("collapse", DAY))
+    assert dt.timedelta(minutes=74) <= alerts[0].time - stop <= dt.timedelta(minutes=80)
+    assert "at this time of day" in alerts[0].message and alerts[0].evidence["after_last_sensor"]
+    # a normal day under the same limits raises nothing
+    assert [a for a in run_detector(slow, routine, history, "normal") if a.time >= MIDNIGHT] == []

@@ -9,11 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 
-import paho.mqtt.client as mqtt
 import pytest
 
 from alerts.console_channel import ConsoleChannel
@@ -109,9 +109,14 @@ def summary_rows(store: Store) -> list[tuple]:
 def test_a_hubs_alert_summaries_health_and_heartbeat_are_applied(office, uplink, hub_store, clock):
     hub_store.add_events([Event(dt.datetime(2024, 3, 4, 9, 50), "hall_pir", "motion", 1, "hall", "h1"),
                           Event(dt.datetime(2024, 3, 4, 9, 51), "hall_pir", "battery", 12, "hall", "h1")])
-    uplink.publish_alert(inactivity())
-    uplink.publish_summaries(summaries())
-    uplink.publish_health(sensor_health(hub_store, "h1"))
+    # One message at a time, each acknowledged before the next: Uplink._drain (holding the uplink's
+    # lock, calling paho's publish) and Uplink._on_publish (holding paho's message mutex, taking the
+    # uplink's lock) can deadlock when a PUBACK arrives during an enqueue (reported to the lead).
+    wait_until(lambda: office.receiver.stats.total("applied") == 1, what="the hub's online status")
+    for send in (lambda: uplink.publish_alert(inactivity()), lambda: uplink.publish_summaries(summaries()),
+                 lambda: uplink.publish_health(sensor_health(hub_store, "h1"))):
+        send()
+        wait_until(lambda: uplink.pending() == 0, what="the office broker's acknowledgement")
     wait_until(lambda: office.receiver.stats.total("applied") >= 4, what="alert, summary, health and status")
 
     [record] = office.alerts_of("h1")
@@ -329,3 +334,134 @@ def test_received_ids_are_forgotten_after_a_month(office, store, clock):
         conn.execute("INSERT INTO office_received VALUES ('new', 't', '2024-03-01T00:00:00')")
     assert office.receiver.forget_received(clock.now()) == 1
     assert [r[0] for r in store.query("SELECT id FROM office_received")] == ["new"]
+
+
+def test_office_config_section_is_checked(tmp_path):
+    from hub.config import load_config
+    from hub.errors import ConfigError
+    path = tmp_path / "office.toml"
+    path.write_text("[office]\nenabled = true\nhub_offline_after = 20\n")
+    with pytest.raises(ConfigError, match=r"office.toml: office.hub_offline_after: unknown key"):
+        load_config(path)
+    path.write_text("[office]\nenabled = true\nhub_offline_after_minutes = 0\n")
+    with pytest.raises(ConfigError, match="office.hub_offline_after_minutes"):
+        load_config(path)
+    path.write_text("[office]\nenabled = true\nport = 1884\nhub_offline_after_minutes = 45\n")
+    office = load_config(path).office
+    assert (office.enabled, office.port, office.hub_offline_after_minutes) == (True, 1884, 45)
+
+
+def test_the_office_service_tick_checks_hubs_and_sends_sms(broker, store, clock):
+    from hub.office_service import OfficeService
+    config = config_from_dict({"office": {"enabled": True, "port": broker.port}, "panel": {"enabled": False}})
+    out = io.StringIO()
+    service = OfficeService(config, clock=clock, store=store, out=out)
+    service.alerts.directory.upsert_household(Household("h3", "Mrs Green"))
+    service.alerts.directory.set_contacts("h3", [Contact("h3", 1, "Sam", SAM)])
+    service.start(scheduler=False, panel=False)
+    try:
+        assert service.receiver.wait_connected(10)
+        publish(broker.host, broker.port, [("eldercare/h3/status", json.dumps({"state": "offline"}))])
+        wait_until(lambda: hub_status(store, "h3") is not None, what="status")
+        clock.advance(dt.timedelta(minutes=21))
+        service.tick()
+        assert "SMS to +447700900123" in out.getvalue() and "Mrs Green went offline at 10:00" in out.getvalue()
+    finally:
+        service.receiver.stop()
+
+
+def test_eldercare_office_runs_until_sigterm(broker, tmp_path):
+    import signal
+    path = tmp_path / "office.toml"
+    path.write_text(f'[store]\npath = "{tmp_path / "office.sqlite"}"\n'
+                    f'[office]\nenabled = true\nport = {broker.port}\nclient_id = "office-cli"\n')
+    office = subprocess.Popen([sys.executable, "-m", "hub.cli", "office", "--config", str(path), "--no-panel"],
+                              cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    try:
+        publish(broker.host, broker.port, [("eldercare/h4/status", json.dumps({"state": "online"}))], retain=True)
+
+        def seen() -> bool:
+            if not (tmp_path / "office.sqlite").exists():
+                return False
+            with Store(tmp_path / "office.sqlite") as s:
+                return hub_status(s, "h4") is not None
+        wait_until(seen, timeout=20, what="the office command to store the hub's status")
+        office.send_signal(signal.SIGTERM)
+        assert office.wait(15) == 0
+    finally:
+        if office.poll() is None:
+            office.kill()
+            office.wait(5)
+        office.stderr.close()
+
+
+def test_eldercare_office_refuses_a_config_without_an_enabled_office(tmp_path, capsys):
+    from hub.cli import main
+    path = tmp_path / "hub.toml"
+    path.write_text("[household]\nid = \"h1\"\n")
+    assert main(["office", "--config", str(path)]) == 2
+    assert "office.enabled: set it to true" in capsys.readouterr().err
+
+
+def test_bench_office_applies_every_message_and_prints_its_figures(capsys):
+    from hub.cli import main
+    assert main(["bench", "office", "--hubs", "20", "--rows", "6", "--sensors", "3"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0].startswith("published 62 messages from 20 hubs")
+    assert lines[1].startswith("applied 62 messages (120 summary rows)")
+    assert re.fullmatch(r"office messages_per_s=\d+ summary_rows_per_s=\d+ hubs_per_hour=\d+", lines[-1])
+
+
+def test_the_shipped_office_config_loads():
+    from hub.config import load_config
+    cfg = load_config(ROOT / "deploy" / "office.example.toml")
+    assert cfg.office.enabled and cfg.office.username == "office" and not cfg.detection.enabled
+
+
+@pytest.fixture
+def secured_broker(tmp_path):
+    """Mosquitto with per-hub passwords and the shipped ACL (deploy/mosquitto-office.acl)."""
+    from tests.conftest import Broker, free_port
+    passwd = tmp_path / "passwd"
+    for i, (user, password) in enumerate((("office", "office-pw"), ("h1", "h1-pw"))):
+        subprocess.run(["mosquitto_passwd", *(["-c"] if i == 0 else []), "-b", str(passwd), user, password],
+                       check=True, timeout=10, capture_output=True)
+    port = free_port()
+    conf = tmp_path / "mosquitto.conf"
+    conf.write_text(f"listener {port} 127.0.0.1\nallow_anonymous false\npassword_file {passwd}\n"
+                    f"acl_file {ROOT / 'deploy' / 'mosquitto-office.acl'}\npersistence false\nuser root\n")
+    b = Broker("127.0.0.1", port, conf, tmp_path / "mosquitto.log")
+    b.start()
+    yield b
+    b.stop()
+
+
+def test_with_the_shipped_acl_a_hub_can_only_speak_for_its_own_household(secured_broker, store, clock, hub_store,
+                                                                         monkeypatch):
+    monkeypatch.setenv("ELDERCARE_OFFICE_PASSWORD", "office-pw")
+    monkeypatch.setenv("ELDERCARE_UPLINK_PASSWORD", "h1-pw")
+    config = config_from_dict({"office": {"enabled": True, "port": secured_broker.port, "username": "office"}})
+    office = OfficeReceiver(config, store, clock, AlertService(config, store, clock, ConsoleChannel(io.StringIO())))
+    office.start()
+    uplink = Uplink(UplinkConfig(enabled=True, port=secured_broker.port, client_id="hub-h1", username="h1"),
+                    "h1", hub_store, clock)
+    # the same credentials claiming to be another household: the broker drops what it publishes
+    impostor = Uplink(UplinkConfig(enabled=True, port=secured_broker.port, client_id="hub-h1-as-h2", username="h1"),
+                      "h2", Store(":memory:"), clock)
+    try:
+        assert office.wait_connected(10)
+        uplink.start()
+        impostor.start()
+        assert uplink.wait_connected(10) and impostor.wait_connected(10)
+        impostor.publish_alert(Alert(clock.now(), "h2", "inactivity", "critical", "fake"))
+        wait_until(lambda: impostor.pending() == 0, what="the broker to take (and drop) the impostor's alert")
+        wait_until(lambda: hub_status(store, "h1") is not None, what="h1's own status")
+        uplink.publish_alert(inactivity())
+        wait_until(lambda: office.stats.total("applied") >= 2, what="h1's alert")
+        assert [r.household for r in office.alerts.book.list()] == ["h1"]
+        assert hub_status(store, "h2") is None
+    finally:
+        impostor.stop()
+        impostor.store.close()
+        uplink.stop()
+        office.stop()

@@ -1,0 +1,141 @@
+"""The way out learned when the door is not named "front"; appliances often "on" for hours in
+normal life reported as equipment, not as an emergency; one quiet day reported once."""
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+from analytics.detectors import Context, Finding
+from analytics.detectors.appliance_on import ApplianceOn
+from analytics.detectors.inactivity import Inactivity
+from analytics.engine import Engine
+from analytics.replay import drive
+from analytics.routine import empty_routine, learn
+from analytics.state import HomeState
+from hub.clock import ManualClock
+from hub.events import Event
+from tests.analytics import homes
+
+DOOR = "door_3"  # the way out, named like any other door
+AWAY = dt.timedelta(hours=3)
+
+
+def _day_out(day: dt.date, seed: int) -> list[Event]:
+    """An ordinary day, the front door renamed, out for 3 hours from the morning door."""
+    ev = [Event(e.time, DOOR if e.sensor == "front_door" else e.sensor, e.kind, e.value)
+          for e in homes.normal_day(day, random.Random(seed))]
+    out_at = min(e.time for e in ev if e.sensor == DOOR)
+    back = out_at + AWAY
+    kept = [e for e in ev if not (out_at + dt.timedelta(seconds=30) < e.time < back + dt.timedelta(minutes=1))]
+    kept += [Event(back, DOOR, "door", 1.0), Event(back + dt.timedelta(seconds=10), DOOR, "door", 0.0)]
+    return sorted(kept, key=lambda e: e.time)
+
+
+def _history(days: int = 21) -> list[Event]:
+    return [e for i in range(days) for e in _day_out(homes.START + dt.timedelta(days=i), 100 + i)]
+
+
+def test_exit_is_learned_from_what_borders_long_daytime_silences():
+    routine = learn(_history(), "h")
+    assert routine.exit_sensors == [DOOR]
+    # inner rooms fire next to outings too, but far too often to be the way out
+    assert learn(homes.history(21), "h").exit_sensors == []  # front_door is named: not listed again
+
+
+def test_learned_exit_means_out_not_collapsed():
+    history = _history()
+    routine = learn(history, "h")
+    day = homes.START + dt.timedelta(days=21)
+    events = _day_out(day, 7)
+    midnight = dt.datetime.combine(day, dt.time())
+
+    def inactivity_alerts(r):
+        clock = ManualClock(history[-1].time)
+        engine = Engine(r, clock, household="h", detectors=[Inactivity(r)])
+        engine.prime(history)
+        return [a for a in drive(engine, clock, events, midnight + dt.timedelta(hours=20))
+                if a.kind == "inactivity"]
+
+    assert inactivity_alerts(routine) == []  # the usual 3 h out
+    blind = learn(history, "h")
+    blind.exit_sensors = []
+    blind.quiet = routine.quiet * 0  # a routine that never saw a long quiet at home: the outing looks like one
+    assert inactivity_alerts(blind)  # without knowing the way out the same day alarms
+
+
+def _state_with(sensor: str, since: dt.datetime) -> HomeState:
+    s = HomeState(started=since)
+    s.update(Event(since, sensor, "appliance", 1.0))
+    return s
+
+
+def test_appliance_often_on_for_hours_is_reported_as_equipment():
+    t0 = dt.datetime(2024, 5, 1, 12, 0)
+    routine = empty_routine("h")
+    routine.appliance_minutes = {"microwave": [1.0] * 18 + [600.0], "stove": [20.0] * 19}
+    detector = ApplianceOn(routine)
+    assert "microwave" in detector.often_long and "stove" not in detector.often_long
+    s = _state_with("microwave", t0)
+    assert detector.check(Context(s, t0 + dt.timedelta(hours=3))) == []  # the usual "left open"
+    late = detector.check(Context(s, t0 + dt.timedelta(hours=13)))
+    assert [f.kind for f in late] == ["sensor_stuck"] and late[0].technical
+    assert "1 of 19 uses" in late[0].message and len(late[0].message) <= 306
+    stove = ApplianceOn(routine).check(Context(_state_with("stove", t0), t0 + dt.timedelta(hours=2, minutes=1)))
+    assert [(f.kind, f.technical) for f in stove] == [("appliance_on", False)]
+
+
+class _Says:
+    """A test detector that reports one finding from a given time on."""
+
+    def __init__(self, finding: Finding, start: dt.datetime) -> None:
+        self.finding, self.start = finding, start
+
+    def check(self, ctx):
+        return [self.finding] if ctx.now >= self.start else []
+
+
+def test_quiet_day_already_reported_as_silence_is_not_reported_again():
+    t0 = dt.datetime(2024, 5, 1, 10, 0)
+    clock = ManualClock(t0)
+    silent = Finding("inactivity", "inactivity", "critical", "No movement")
+    quiet = Finding("low_activity:2024-05-01", "low_activity", "medium", "Quiet day", once=True)
+    engine = Engine(empty_routine("h"), clock, household="h",
+                    detectors=[_Says(silent, t0), _Says(quiet, t0 + dt.timedelta(hours=6))])
+    raised = engine.tick()
+    clock.set(t0 + dt.timedelta(hours=6))
+    raised += engine.tick()
+    assert [a.kind for a in raised] == ["inactivity"]
+    # on a day without a silence the quiet day is reported
+    other = Engine(empty_routine("h"), clock, household="h", detectors=[_Says(quiet, t0)])
+    assert [a.kind for a in other.tick()] == ["low_activity"]
+
+
+def test_low_activity_is_judged_per_hour_at_home():
+    from analytics.detectors.low_activity import LowActivity
+
+    history = homes.history(21)
+    routine = learn(history, "h")
+    detector = LowActivity(routine)
+    assert 0.1 <= detector.threshold <= 0.4  # calibrated on this resident's own spread
+    day = homes.START + dt.timedelta(days=21)
+    midnight = dt.datetime.combine(day, dt.time())
+    ev = homes.normal_day(day, random.Random(5))
+    out_at = min(e.time for e in ev if e.sensor == "front_door" and e.time.hour >= 9)
+    # out from the morning door until 19:00: few movements, but a day out is not a quiet day
+    away = [e for e in ev if not (out_at < e.time < midnight + dt.timedelta(hours=19))]
+    away += [Event(midnight + dt.timedelta(hours=19), "front_door", "door", 1.0),
+             Event(midnight + dt.timedelta(hours=19, seconds=10), "front_door", "door", 0.0)]
+    quiet = [e for e in ev if e.time < midnight + dt.timedelta(hours=6) or e.value == 0
+             or random.Random(e.time.minute).random() < 0.2]
+
+    def low(events):
+        clock = ManualClock(history[-1].time)
+        engine = Engine(routine, clock, household="h", detectors=[LowActivity(routine)])
+        engine.prime(history)
+        return [a for a in drive(engine, clock, sorted(events, key=lambda e: e.time), midnight + dt.timedelta(hours=23))
+                if a.time >= midnight]
+
+    assert low(away) == []
+    found = low(quiet)
+    assert [a.kind for a in found] == ["low_activity"]
+    assert found[0].evidence["ratio"] < detector.threshold and "at home" in found[0].message
