@@ -37,6 +37,28 @@ def who(name: str) -> str:
     return name.strip() or "the resident"
 
 
+#: names that say nothing without their number ("sensor 20")
+_GENERIC = frozenset({"sensor", "device", "node", "switch", "contact", "motion", "pir", "door"})
+
+
+def place(sensor: str, room: str = "") -> str:
+    """What a carer calls where the resident was: the room when the sensor has one
+    (``living room``), else the sensor's name made readable (``hall_bathroom_door_6`` ->
+    ``hall bathroom door``; a name that is only a word and a number keeps the number)."""
+    text = (room or sensor).replace("_", " ").replace("-", " ").strip()
+    words = text.split()
+    while len(words) > 2 and words[-1].isdigit():
+        words.pop()
+    if len(words) == 2 and words[1].isdigit() and not words[0].isdigit() and words[0].lower() not in _GENERIC:
+        words.pop()
+    return " ".join(words).lower() if room else " ".join(words)
+
+
+def last_seen(sensor: str, room: str = "") -> str:
+    """``Last seen in the kitchen.`` (room known) or ``Last activity: hall bathroom door.``"""
+    return f"Last seen in the {place(sensor, room)}." if room else f"Last activity: {place(sensor)}."
+
+
 def sms_text(text: str) -> str:
     """Make ``text`` safe for two GSM SMS segments: GSM characters only, at most 306 of them."""
     for bad, good in _REPLACEMENTS.items():

@@ -33,6 +33,7 @@ class HomeState:
     exits: frozenset = frozenset()
     last_activation: dt.datetime | None = None
     last_activation_sensor: str = ""
+    last_activation_room: str = ""
     last_up: dt.datetime | None = None
     last_front: dt.datetime | None = None
     last_other: dt.datetime | None = None
@@ -131,6 +132,7 @@ class HomeState:
             self.out_minutes_today += max(0.0, (e.time - max(left, start)).total_seconds() / 60)
         self.last_activation = e.time
         self.last_activation_sensor = e.sensor
+        self.last_activation_room = e.room
         bed = is_sleep_sensor(e.sensor, e.kind)
         self.recent_all.append(e.time)
         while self.recent_all and self.recent_all[0] <= e.time - _NIGHT_WINDOW:

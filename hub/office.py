@@ -122,6 +122,7 @@ class OfficeReceiver:
         self.connected = threading.Event()
         store.migrate("office", OFFICE_MIGRATIONS)
         self._warned: set[str] = set()
+        self._subscribe_mid = -1
         self._handlers: dict[str, Callable[[str, dict, mqtt.MQTTMessage, dt.datetime], str]] = {
             "alert": self._apply_alert,
             "summary": self._apply_summary,
@@ -140,6 +141,7 @@ class OfficeReceiver:
         client.reconnect_delay_set(min_delay=1, max_delay=60)
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
+        client.on_subscribe = self._on_subscribe
         client.on_message = self._on_message
         return client
 
@@ -151,7 +153,7 @@ class OfficeReceiver:
         self._client.loop_start()
 
     def wait_connected(self, timeout: float) -> bool:
-        """Block until subscribed on the office broker (or ``timeout`` seconds)."""
+        """Block until the broker has confirmed the subscriptions (or ``timeout`` seconds)."""
         return self.connected.wait(timeout)
 
     def stop(self) -> None:
@@ -173,13 +175,21 @@ class OfficeReceiver:
             log.error("office broker %s:%d refused the connection: %s", self.office.host, self.office.port,
                       reason_code)
             return
-        result, _mid = client.subscribe([(t, 1) for t in TOPICS])
-        if result != mqtt.MQTT_ERR_SUCCESS:
-            log.error("could not subscribe to the hubs' topics: %s", mqtt.error_string(result))
-            return
-        self.connected.set()
         log.info("office receiver connected to %s:%d (session %s)", self.office.host, self.office.port,
                  "resumed" if flags.session_present else "new")
+        result, self._subscribe_mid = client.subscribe([(t, 1) for t in TOPICS])
+        if result != mqtt.MQTT_ERR_SUCCESS:
+            log.error("could not subscribe to the hubs' topics: %s", mqtt.error_string(result))
+
+    def _on_subscribe(self, client, userdata, mid, reason_codes, properties) -> None:
+        if mid != self._subscribe_mid:
+            return
+        refused = [t for t, rc in zip(TOPICS, reason_codes) if rc.is_failure]
+        if refused:  # e.g. the broker's ACL does not let this account read them
+            log.error("the office broker refused the subscriptions %s: nothing from those hubs will arrive",
+                      ", ".join(refused))
+            return
+        self.connected.set()  # only now: a message published before the SUBACK might not be delivered
 
     def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
         self.connected.clear()

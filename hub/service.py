@@ -133,6 +133,9 @@ class HubService:
         self.detection.tick()
         if self.alerts is not None:
             self.alerts.tick(self.clock.now())
+        if self.uplink is not None:
+            # the office calls a hub offline after minutes of silence, so tell it often
+            self.uplink.heartbeat()
 
     def hourly(self) -> None:
         """Every hour: summarise the hours since the last summary (catching up after downtime or an
@@ -165,6 +168,11 @@ class HubService:
             except ModelError as err:
                 log.warning("routine not retrained: %s", err)
         summarise_days(self.store, self.clock, self.household)
+        if self.uplink is not None:
+            since = (self.clock.now().date() - dt.timedelta(days=2)).isoformat()
+            self.uplink.publish_days(dict(r) for r in self.store.query(
+                "SELECT day, wake_time, bed_time, active_minutes, night_active_minutes, events "
+                "FROM daily_summaries WHERE household=? AND day>=?", (self.household, since)))
         cutoff = self.clock.now() - dt.timedelta(days=self.config.store.retention_days)
         dropped = self.store.delete_events_before(cutoff)
         if dropped:

@@ -160,6 +160,13 @@ class Uplink:
         for i in range(0, len(rows), SUMMARY_ROWS):
             self._enqueue("summary", {"household": self.household, "rows": rows[i:i + SUMMARY_ROWS]})
 
+    def publish_days(self, days: Iterable[dict[str, Any]]) -> None:
+        """Queue finished days' summaries (wake and bed time, active and night minutes) for the
+        office's trend charts (``.../summary`` with a ``days`` list)."""
+        days = list(days)
+        if days:
+            self._enqueue("summary", {"household": self.household, "rows": [], "days": days})
+
     def publish_health(self, sensors: Iterable[Jsonable]) -> None:
         """Queue the sensors' health for the office (``.../health``)."""
         self._enqueue("health", {"household": self.household, "time": format_time(self.clock.now()),

@@ -21,7 +21,7 @@ import datetime as dt
 import numpy as np
 
 from analytics.detectors import Context, Finding
-from analytics.explain import clock, duration, sms_text, who
+from analytics.explain import clock, duration, place, sms_text, who
 from analytics.routine import Routine
 
 
@@ -71,9 +71,10 @@ class ApplianceOn:
             if on_min < limit:
                 continue
             usual = self.usual.get(sensor)
-            usual_txt = f"It is usually off within {duration(usual)}." if usual is not None else ""
+            usual_txt = "" if usual is None else (
+                "It is usually off within a minute." if usual < 1 else f"It is usually off within {duration(usual)}.")
             nobody = " No movement since then." if still and other <= since else ""
-            msg = (f"The {sensor} has been on since {clock(since)} ({duration(on_min)}) at {who(ctx.name)}'s home. "
+            msg = (f"The {place(sensor)} has been on since {clock(since)} ({duration(on_min)}) at {who(ctx.name)}'s home. "
                    f"{usual_txt}{nobody}")
             if sensor in self.often_long or limit >= self.stuck_min:
                 if sensor in self.often_long:

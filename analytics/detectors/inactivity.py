@@ -36,7 +36,7 @@ import datetime as dt
 import numpy as np
 
 from analytics.detectors import Context, Finding, minute_of_day, shrink, slot_of, windowed_max
-from analytics.explain import clock, duration, sms_text, who
+from analytics.explain import clock, duration, last_seen, place, sms_text, who
 from analytics.routine import FOLLOW_FROM_HOUR, FOLLOW_TO_HOUR, Routine
 from analytics.sensors import is_bed
 from analytics.state import HomeState
@@ -165,21 +165,25 @@ class Inactivity:
         usual = float(longest[slot])
         within = int(np.sum(days[:, slot] <= usual)) if days.size else 0
         n = days.shape[0] if days.ndim == 2 else 0
-        opened = f" {last} was left open/on at {clock(s.on_since[last])}." if left_open else ""
+        where = place(last, s.last_activation_room)
+        opened = f" The {where} was left open at {clock(s.on_since[last])}." if left_open else ""
+        seen_at = last_seen(last, s.last_activation_room)
         if seen is not None:
-            context = (f"Last: {last}. After it at this time of day {who(ctx.name)} always did something "
-                       f"else within {duration(seen[2])} ({seen[1]} times).")
+            context = (f"{seen_at} After that at this time of day {who(ctx.name)} always moved again within "
+                       f"{duration(seen[2])} (last {self.n_days} days).")
         elif after:
-            count, longest_after = self.after_usual[last]
-            context = (f"Last: {last}. After it {who(ctx.name)} always did something else within "
-                       f"{duration(longest_after)} ({count} times by day).")
+            _count, longest_after = self.after_usual[last]
+            context = (f"{seen_at} After that by day {who(ctx.name)} always moved again within "
+                       f"{duration(longest_after)} (last {self.n_days} days).")
         else:
-            context = f"On {within} of the last {n} days {who(ctx.name)} moved within {duration(usual)} at this time of day."
+            context = (f"{seen_at} On {within} of the last {n} days {who(ctx.name)} moved within "
+                       f"{duration(usual)} at this time of day.")
         msg = f"No movement at home since {clock(s.last_activation)} ({duration(quiet)}).{opened} {context}"
         severity = "critical" if 7 * 60 <= minute_of_day(s.last_activation) < 22 * 60 else "high"
         self._raised = Finding("inactivity", "inactivity", severity, sms_text(msg), evidence={
             "last_activity": s.last_activation.isoformat(), "quiet_min": round(quiet), "limit_min": round(limit),
             "usual_max_min": round(usual), "days": self.n_days, "last_sensor": last, "left_open": left_open,
-            "after_last_sensor": after or seen is not None})
+            "after_last_sensor": after or seen is not None,
+            "last_room": s.last_activation_room})
         self._raised_for = s.last_activation
         return [self._raised]

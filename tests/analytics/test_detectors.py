@@ -119,7 +119,7 @@ def test_what_follows_the_last_sensor_shortens_the_wait(routine, history):
     stop = max(e.time for e in homes.incident_day("collapse", DAY))
     assert alerts[0].evidence["after_last_sensor"] is True
     assert dt.timedelta(minutes=55) <= alerts[0].time - stop <= dt.timedelta(minutes=65)
-    assert "always did something else within" in alerts[0].message
+    assert "always moved again within" in alerts[0].message and "Last activity: " in alerts[0].message
 
 
 def test_what_follows_the_last_sensor_at_this_hour_decides_by_day(routine, history):
@@ -132,3 +132,18 @@ def test_what_follows_the_last_sensor_at_this_hour_decides_by_day(routine, histo
     assert "at this time of day" in alerts[0].message and alerts[0].evidence["after_last_sensor"]
     # a normal day under the same limits raises nothing
     assert [a for a in run_detector(slow, routine, history, "normal") if a.time >= MIDNIGHT] == []
+
+
+def test_collapse_message_says_the_room_when_the_sensor_has_one(routine, history):
+    import dataclasses
+
+    rooms = {"kitchen_pir": "Kitchen", "living_pir": "Living room", "hall_pir": "Hall", "bathroom_pir": "Bathroom"}
+    events = [dataclasses.replace(e, room=rooms.get(e.sensor, "")) for e in homes.incident_day("collapse", DAY)]
+    clock = ManualClock(history[-1].time)
+    engine = Engine(routine, clock, household="test-home", detectors=[Inactivity(routine)])
+    engine.prime(history)
+    alerts = [a for a in drive(engine, clock, sorted(events, key=lambda e: e.time), MIDNIGHT + dt.timedelta(hours=24))
+              if a.time >= MIDNIGHT]
+    last = max((e for e in events if e.value > 0), key=lambda e: e.time)
+    assert alerts and f"Last seen in the {last.room.lower()}." in alerts[0].message
+    assert alerts[0].evidence["last_room"] == last.room

@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 
-from analytics.explain import MAX_SMS_CHARS, _GSM_BASIC, clock, duration, sms_text, who
+from analytics.explain import MAX_SMS_CHARS, _GSM_BASIC, clock, duration, last_seen, place, sms_text, who
 
 
 @pytest.mark.parametrize("minutes,text", [(0, "0 min"), (42, "42 min"), (95, "1 h 35 min"), (185, "3 h 05 min"),
@@ -35,3 +35,23 @@ def test_every_alert_message_fits_two_segments(run_day, incident):
         assert 20 < len(a.message) <= MAX_SMS_CHARS
         assert set(a.message) <= _GSM_BASIC
         assert "she" not in a.message.split() and "he" not in a.message.split()
+
+
+@pytest.mark.parametrize("sensor,room,text", [
+    ("hall_bathroom_door_6", "", "hall bathroom door"), ("microwave_1", "", "microwave"),
+    ("sensor_20_20", "", "sensor 20"), ("living_room_pir", "Living room", "living room"),
+    ("kitchen-pir-2", "", "kitchen pir"),
+])
+def test_place_reads_like_a_room_not_a_sensor_id(sensor, room, text):
+    assert place(sensor, room) == text
+
+
+def test_last_seen_names_the_room_when_known():
+    assert last_seen("living_room_pir", "Living room") == "Last seen in the living room."
+    assert last_seen("hall_bathroom_door_6") == "Last activity: hall bathroom door."
+
+
+def test_collapse_message_names_the_place_not_the_sensor_id(run_day):
+    alert = next(a for a in run_day("collapse") if a.kind == "inactivity")
+    assert "_pir" not in alert.message and "times" not in alert.message
+    assert "Last activity: " in alert.message and alert.evidence["last_sensor"].endswith("_pir")

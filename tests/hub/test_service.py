@@ -7,7 +7,9 @@ import datetime as dt
 import io
 import json
 
+import paho.mqtt.client as mqtt
 import pytest
+from paho.mqtt.enums import CallbackAPIVersion
 
 from analytics.modelstore import routine_path
 from hardware.simulator import SimulatedHome
@@ -30,6 +32,7 @@ def service(tmp_path, broker, mock_factory):
              "kind": "motion", "room": "kitchen"}]},
         "gpio": {"enabled": True, "sensors": [{"type": "contact", "sensor": "front_door", "room": "hall", "pin": 27}]},
         "alerts": {"contacts": [{"name": "Ji-woo Han", "phone": "+447700900101"}]},
+        "uplink": {"enabled": True, "port": broker.port, "client_id": "uplink-kim-12"},
         "panel": {"enabled": False},
     }, source="test.toml")
     clock = ManualClock(START)
@@ -81,3 +84,28 @@ def test_jobs_summarise_retrain_and_apply_retention(service):
     clock.set(START + dt.timedelta(days=100))
     svc.nightly()
     assert svc.store.events(until=START - dt.timedelta(days=1)) == []
+
+
+def test_the_office_hears_heartbeats_summaries_and_days_but_no_raw_event(service, broker):
+    svc, clock, _, _ = service
+    heard: list[tuple[str, dict]] = []
+    office = mqtt.Client(CallbackAPIVersion.VERSION2)
+    office.on_message = lambda c, u, msg: heard.append((msg.topic, json.loads(msg.payload)))
+    office.connect(broker.host, broker.port)
+    office.subscribe("#", qos=1)
+    office.loop_start()
+    try:
+        assert svc.uplink.wait_connected(10)
+        clock.set(START + dt.timedelta(days=1, hours=3, minutes=15))
+        svc.tick()
+        svc.hourly()
+        svc.nightly()
+        wait_until(lambda: any(t.endswith("/summary") and m.get("days") for t, m in heard), what="daily summaries")
+        topics = {t for t, _ in heard}
+        assert "eldercare/kim-12/status" in topics and "eldercare/kim-12/summary" in topics
+        assert any(m.get("state") == "online" for t, m in heard if t.endswith("/status"))
+        assert all(t.startswith("eldercare/kim-12/") for t in topics)  # no device topics, no raw events
+        assert not any("value" in row for _, m in heard for row in m.get("rows", []))
+    finally:
+        office.loop_stop()
+        office.disconnect()
