@@ -56,21 +56,9 @@ class OfficeService:
                                    misfire_grace_time=seconds, replace_existing=True)
             self.scheduler.start()
         if panel and self.config.panel.enabled:
-            self.panel = self._start_panel()
+            from webui.server import start_panel
+            self.panel = start_panel(self.config, store=self.store, clock=self.clock, alerts=self.alerts)
         log.info("office receiving from %s:%d", self.config.office.host, self.config.office.port)
-
-    def _start_panel(self):
-        try:
-            from webui.app import create_app
-            from webui.server import PanelServer
-            app = create_app(self.config, store=self.store, clock=self.clock, alerts=self.alerts)
-            server = PanelServer(app, self.config.panel.host, self.config.panel.port)
-            server.start()
-            log.info("panel at %s", server.url)
-            return server
-        except Exception:  # the panel is for people; alerting must go on without it
-            log.exception("the panel could not start; receiving and alerting continue")
-            return None
 
     def tick(self) -> None:
         """Every ``office.tick_seconds``: hubs gone or back, escalations, the SMS outbox, old ids."""

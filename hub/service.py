@@ -87,21 +87,9 @@ class HubService:
             self.scheduler = build_scheduler(self, self.config)
             self.scheduler.start()
         if panel and self.config.panel.enabled:
-            self.panel = self._start_panel()
+            from webui.server import start_panel
+            self.panel = start_panel(self.config, store=self.store, clock=self.clock, alerts=self.alerts)
         log.info("hub for %s (%s) is watching", self.config.household.name, self.household)
-
-    def _start_panel(self):
-        try:
-            from webui.app import create_app
-            from webui.server import PanelServer
-            app = create_app(self.config, store=self.store, clock=self.clock, alerts=self.alerts)
-            server = PanelServer(app, self.config.panel.host, self.config.panel.port)
-            server.start()
-            log.info("panel at %s", server.url)
-            return server
-        except Exception:  # the panel is for people; monitoring must go on without it
-            log.exception("the panel could not start; monitoring and alerting continue")
-            return None
 
     def stop(self) -> None:
         """Stop everything started, panel first and store last."""

@@ -91,3 +91,21 @@ class PanelServer:
             self._server.run()
         except Exception:  # the panel must never take the hub down with it
             log.exception("panel server stopped with an error; monitoring and alerting continue")
+
+
+def start_panel(config, *, store, clock, alerts=None) -> PanelServer | None:
+    """Build and start the panel for a hub or office; ``None`` (logged) if it cannot start.
+
+    The panel is for people: monitoring and alerting must go on without it, so no error here
+    reaches the caller.
+    """
+    try:
+        from webui.app import create_app
+        app = create_app(config, store=store, clock=clock, alerts=alerts)
+        server = PanelServer(app, config.panel.host, config.panel.port)
+        server.start()
+    except Exception:
+        log.exception("the panel could not start; monitoring and alerting continue without it")
+        return None
+    log.info("panel at %s", server.url)
+    return server

@@ -3,14 +3,10 @@ serve the panel, until stopped (systemd's ExecStart on the office server)."""
 from __future__ import annotations
 
 import argparse
-import logging
-import signal
-import threading
 
+from hub.commands.serving import serve_until_signalled
 from hub.config import load_config
 from hub.errors import ConfigError
-
-log = logging.getLogger(__name__)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -26,14 +22,4 @@ def run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     if not config.office.enabled:
         raise ConfigError(config.source, "office.enabled", "set it to true to run this file as an office")
-    service = OfficeService(config)
-    stopping = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stopping.set())
-    service.start(panel=not args.no_panel)
-    try:
-        stopping.wait()
-    finally:
-        log.info("stopping the office")
-        service.stop()
-    return 0
+    return serve_until_signalled(OfficeService(config), panel=not args.no_panel, name="office")

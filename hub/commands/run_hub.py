@@ -2,13 +2,9 @@
 from __future__ import annotations
 
 import argparse
-import logging
-import signal
-import threading
 
+from hub.commands.serving import serve_until_signalled
 from hub.config import load_config
-
-log = logging.getLogger(__name__)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -21,15 +17,4 @@ def run(args: argparse.Namespace) -> int:
     """Start the hub and keep it running until SIGTERM or Ctrl-C."""
     from hub.service import HubService
 
-    config = load_config(args.config)
-    service = HubService(config)
-    stopping = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stopping.set())
-    service.start(panel=not args.no_panel)
-    try:
-        stopping.wait()
-    finally:
-        log.info("stopping the hub")
-        service.stop()
-    return 0
+    return serve_until_signalled(HubService(load_config(args.config)), panel=not args.no_panel, name="hub")
