@@ -22,7 +22,7 @@ from alerts.directory import Contact, Household
 from alerts.service import AlertService
 from analytics.jobs import summarise_days
 from analytics.routine import learn
-from analytics.summaries import write_summaries
+from analytics.summaries import floor_hour, write_summaries
 from hardware.sim_runner import SimulatorRunner
 from hardware.simulator import SimulatedHome
 from hub.alert import Alert
@@ -94,6 +94,7 @@ class DemoWorld:
         if on_event is not None:
             self.pipeline.add_listener(lambda events: [on_event(e) for e in events])
         self.runners: dict[str, SimulatorRunner] = {}
+        self._summarised = floor_hour(start)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.panel = None
@@ -143,6 +144,16 @@ class DemoWorld:
         self.clock.set(until)
         self.detection.tick()
         self.alerts.tick(until)
+        if floor_hour(until) > self._summarised:
+            self._summarise(until)
+
+    def _summarise(self, until: dt.datetime) -> None:
+        """What the hub's hourly and nightly jobs do: the panel's charts follow the simulated day."""
+        for home in self.homes:
+            write_summaries(self.store, home.id, self._summarised, until)
+            if until.date() > self._summarised.date():
+                summarise_days(self.store, self.clock, home.id, days=1)
+        self._summarised = floor_hour(until)
 
     def inject(self, home_id: str, incident: str) -> str:
         """Stage an incident (collapse, no_wake, night_wandering, stove_left_on) in a home, now."""

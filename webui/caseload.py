@@ -123,7 +123,7 @@ def _entry(store: Store, household: Household, alerts: list[AlertRecord], now: d
     status = office_state.hub_status(store, household.id)
     down_since = status.down_since(now, hub_offline_after) if status is not None else None
     offline = down_since is not None if status is not None else (last is None or now - last > HUB_SILENT_AFTER)
-    problems = [s for s in sensors.sensor_health(store, household.id, now) if s.problem]
+    problems = [s for s in sensors.sensor_health(store, household.id, now, alerts) if s.problem]
     today = activity.today_against_usual(store, household.id, now, usual)
     reasons = [_alert_reason(a) for a in alerts]
     if down_since is not None:

@@ -8,13 +8,17 @@ long, reporting offline, battery low.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
+from alerts.book import AlertRecord
 from hub import health, office_state
 from hub.store import Store
 
-#: a sensor not heard from for this long is reported silent
-SILENT_AFTER = dt.timedelta(hours=24)
+#: a sensor not heard from for this long is reported silent even without a detector's alert (an
+#: appliance plug or a spare-room sensor is normally silent for days, so the detector, which knows
+#: each sensor's own normal silences, decides sooner than this)
+SILENT_AFTER = dt.timedelta(days=7)
 #: battery percentage below which a sensor needs a new battery
 LOW_BATTERY = 20.0
 
@@ -37,15 +41,21 @@ class SensorHealth:
                 "online": self.online, "problem": self.problem}
 
 
-def sensor_health(store: Store, household: str, now: dt.datetime) -> list[SensorHealth]:
-    """The household's sensors, those with a problem first, then by room and name."""
+def sensor_health(store: Store, household: str, now: dt.datetime,
+                  open_alerts: Iterable[AlertRecord] = ()) -> list[SensorHealth]:
+    """The household's sensors, those with a problem first, then by room and name.
+
+    ``open_alerts`` are the household's unresolved alerts: a sensor the detectors reported offline
+    (silent far longer than its own normal) is shown silent at once.
+    """
+    reported_offline = {r.alert.evidence.get("sensor") for r in open_alerts if r.alert.kind == "sensor_offline"}
     result = []
     readings = health.sensor_health(store, household) or office_state.reported_sensors(store, household)
     for s in readings:
         problems = []
         if s.online is False:
             problems.append("reports offline")
-        if now - s.last_seen > SILENT_AFTER:
+        if s.sensor in reported_offline or now - s.last_seen > SILENT_AFTER:
             problems.append(f"silent for {_ago(now - s.last_seen)}")
         if s.battery is not None and s.battery < LOW_BATTERY:
             problems.append(f"battery {s.battery:.0f}%")

@@ -33,6 +33,10 @@ def test_a_stove_left_on_reaches_the_social_worker_as_sms(tmp_path):
         assert "SMS to +447700900101" in out.getvalue() and "stove" in out.getvalue().lower()
         record = world.alerts.book.list(households=["kim-12"])[0]
         assert record.alert.kind == "appliance_on" and record.state == "open"
+        # the panel's charts follow the simulated day: this morning's hours are summarised
+        hours = world.store.query("SELECT DISTINCT hour FROM summaries WHERE household='kim-12' AND hour >= ?",
+                                  (START.isoformat(),))
+        assert len(hours) >= 5
     finally:
         world.stop()
 

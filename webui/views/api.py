@@ -51,7 +51,8 @@ def sensor_list(household_id: str):
     """Each sensor's last-seen time, battery and problem."""
     household = household_for(household_id, "api sensors")
     p = panel()
-    return jsonify([s.to_json() for s in sensors.sensor_health(p.store, household.id, p.clock.now())])
+    unresolved = p.book.list(households=[household.id], states=("open", "acknowledged"))
+    return jsonify([s.to_json() for s in sensors.sensor_health(p.store, household.id, p.clock.now(), unresolved)])
 
 
 @bp.get("/households/<household_id>/alerts")

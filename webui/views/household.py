@@ -21,12 +21,14 @@ def show(household_id: str):
     household = household_for(household_id, "view household")
     p = panel()
     now = p.clock.now()
+    alerts = p.book.list(households=[household.id], limit=100)
+    unresolved = [a for a in alerts if a.state != "resolved"]
     return render_template(
         "household.html", household=household, now=now,
         today=activity.today_against_usual(p.store, household.id, now, p.usual),
         last_data=activity.last_data_time(p.store, household.id),
-        sensors=sensors.sensor_health(p.store, household.id, now),
-        alerts=p.book.list(households=[household.id], limit=100),
+        sensors=sensors.sensor_health(p.store, household.id, now, unresolved),
+        alerts=alerts,
         notes=p.notes.list(household.id),
         contacts=p.directory.contacts(household.id),
         people=p.users.people_of(household.id))
