@@ -59,6 +59,18 @@ def last_seen(sensor: str, room: str = "") -> str:
     return f"Last seen in the {place(sensor, room)}." if room else f"Last activity: {place(sensor)}."
 
 
+def how_rare(per_30d: float) -> str:
+    """An expected count a month as a carer reads it: ``less than once a year``, ``about once in
+    4 months``, ``about once a month``, ``about 3 times a month``."""
+    if per_30d < 1 / 12:
+        return "less than once a year"
+    if per_30d < 0.75:
+        return f"about once in {int(round(1 / per_30d))} months"
+    if per_30d < 1.5:
+        return "about once a month"
+    return f"about {int(round(per_30d))} times a month"
+
+
 def sms_text(text: str) -> str:
     """Make ``text`` safe for two GSM SMS segments: GSM characters only, at most 306 of them."""
     for bad, good in _REPLACEMENTS.items():

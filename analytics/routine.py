@@ -4,7 +4,9 @@
 resident had been quiet at each 5-minute slot of the day, how active the day was by each hour,
 how many places they moved through at night), each day's get-up time, how long each appliance
 stays on, how often each sensor reports, what quiet follows each sensor at each hour, and which
-door is the way out (:func:`learn_exits`, for homes whose door sensor is not named "front").
+door is the way out (:func:`learn_exits`, for homes whose door sensor is not named "front"), and
+every quiet spell of 20 minutes or more with the sensor and hour it began (for the false-alert
+budget of ``analytics/quiet_budget.py``).
 Quiet spells that begin at the way out or end with it are outings, not quiet at home.
 Detectors derive their thresholds from these per-person figures (see ``analytics/detectors``). Persistence lives in ``analytics/modelstore.py``.
 """
@@ -18,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from analytics.quiet_budget import spell_table
 from analytics.sensors import ActivationTracker, is_appliance, is_front_door, is_sleep_sensor, on_level
 from hub.events import Event
 
@@ -92,6 +95,10 @@ class Routine:
     home_minutes: np.ndarray = field(default_factory=lambda: np.zeros((0, 24), dtype=np.float32))
     #: doors learned to be the way out (besides any named front door), see :func:`learn_exits`
     exit_sensors: list[str] = field(default_factory=list)
+    #: quiet spells at home (``analytics/quiet_budget.py``): per sensor, the spells of
+    #: ``SPELL_MIN`` or more it began, [minute of day, minutes], and 24 hourly counts of all it began
+    quiet_spells: dict[str, list[list[float]]] = field(default_factory=dict)
+    spell_counts: dict[str, list[float]] = field(default_factory=dict)
 
     @property
     def n_days(self) -> int:
@@ -121,6 +128,8 @@ class Routine:
             "sensor_max_silence": self.sensor_max_silence,
             "sensor_kinds": self.sensor_kinds,
             "exit_sensors": self.exit_sensors,
+            "quiet_spells": self.quiet_spells,
+            "spell_counts": self.spell_counts,
             "follow_by_hour": self.follow_by_hour,
             "moves": np.round(self.moves, 1).tolist(),
             "home_minutes": np.round(self.home_minutes, 1).tolist(),
@@ -151,6 +160,8 @@ class Routine:
             sensor_max_silence={k: float(v) for k, v in p["sensor_max_silence"].items()},
             sensor_kinds=dict(p["sensor_kinds"]),
             exit_sensors=[str(x) for x in p.get("exit_sensors", [])],
+            quiet_spells={k: [[float(a), float(b)] for a, b in v] for k, v in p.get("quiet_spells", {}).items()},
+            spell_counts={k: [float(x) for x in v] for k, v in p.get("spell_counts", {}).items()},
             follow_by_hour={k: [[float(a), float(b)] for a, b in v] for k, v in p.get("follow_by_hour", {}).items()},
             moves=np.asarray(p.get("moves", np.zeros((n, 24))), dtype=np.float32).reshape(n, 24),
             home_minutes=np.asarray(p.get("home_minutes", np.zeros((n, 24))), dtype=np.float32).reshape(n, 24),
@@ -302,6 +313,7 @@ def learn(events: Iterable[Event], household: str = "", *, drop_absent: bool = T
     follow = _follow_minutes(t, sid, front, names)
     front_night = [round(float(m % 1440), 1) for m in t_front if (m % 1440) < 6 * 60 or (m % 1440) >= 23 * 60]
     outs = _out_durations(t_front, t_other)
+    spells, spell_counts = _spells(t, sid, front, names, day_idx)
     return Routine(
         household=household, origin=origin, history_start=first, history_end=last, days=days,
         quiet=quiet.astype(np.float32), activity=activity, night=night, home=home, absent_days=absent_days,
@@ -310,6 +322,7 @@ def learn(events: Iterable[Event], household: str = "", *, drop_absent: bool = T
         follow_minutes=follow,
         sensor_max_silence=max_silence, sensor_kinds=kinds, exit_sensors=exits,
         follow_by_hour=_follow_by_hour(t, sid, front, names), moves=moves, home_minutes=home_min,
+        quiet_spells=spells, spell_counts=spell_counts,
     )
 
 
@@ -433,6 +446,20 @@ def _follow_by_hour(t: np.ndarray, sid: np.ndarray, front: np.ndarray, names: di
         np.maximum.at(longest, hour[sel], gaps[sel])
         out[names[int(i)]] = [[float(c), round(float(m), 1)] for c, m in zip(counts, longest)]
     return out
+
+
+def _spells(t: np.ndarray, sid: np.ndarray, front: np.ndarray, names: dict[int, str],
+            present_days: np.ndarray) -> tuple[dict, dict]:
+    """Quiet spells at home as the live state sees them: not begun at the door or just after it
+    (out), begun on days at home (``present_days``). A spell that ended with the door is kept: the
+    live state cannot know the resident had slipped out unseen, so it costs alerts all the same.
+    See :func:`analytics.quiet_budget.spell_table`."""
+    if t.size < 2:
+        return {}, {}
+    lf = _last_before(t[front], t) if front.any() else np.full(t.shape, np.nan)
+    out_start = front | (~np.isnan(lf) & (t - lf <= OUT_GRACE_MIN))
+    keep_start = np.isin((t // 1440).astype(int), present_days)
+    return spell_table(t, sid, names, out_start, np.zeros(t.size - 1, dtype=bool), keep_start)
 
 
 def _out_durations(t_front: np.ndarray, t_other: np.ndarray) -> list[list[float]]:

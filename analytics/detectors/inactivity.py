@@ -23,6 +23,14 @@ motion sensor still reporting) far longer than it ever stays so, and nothing has
 someone stopped in the middle of what they were doing. This only applies to sensors that are
 hardly ever left on (``open_rare``) and never raises sooner than ``open_floor_min``.
 
+Finally a false-alert budget caps all of these (``analytics/quiet_budget.py``): from this person's
+own quiet spells in each context (the sensor used last and the hour), the limit beyond which
+quiet spells are expected less often than ``budget_per_30d`` false alerts a month over the whole
+home. Where the learned limits above are longer than that (a long evening on the couch that has
+never lasted quite so long, a context with plenty of history), the budget's limit decides, and
+the message says how rare such quiet is for this person. The budget is one product setting, the
+same for every home (``INACTIVITY_BUDGET_PER_30D``), not a per-home knob.
+
 After the front door (named so, or learned as the way out: ``Routine.exit_sensors``) with
 nothing since, the resident is out, not collapsed: then only "not back
 by the usual time" is raised, when the absence is longer than any seen before (and at least
@@ -36,7 +44,8 @@ import datetime as dt
 import numpy as np
 
 from analytics.detectors import Context, Finding, minute_of_day, shrink, slot_of, windowed_max
-from analytics.explain import clock, duration, last_seen, place, sms_text, who
+from analytics.explain import clock, duration, how_rare, last_seen, place, sms_text, who
+from analytics.quiet_budget import QuietBudget, Tail
 from analytics.routine import FOLLOW_FROM_HOUR, FOLLOW_TO_HOUR, Routine
 from analytics.sensors import is_bed
 from analytics.state import HomeState
@@ -45,6 +54,8 @@ from analytics.state import HomeState
 PRIOR_DAY_MIN, PRIOR_NIGHT_MIN = 240.0, 600.0
 #: kinds of sensor that someone opens by hand and normally closes again
 OPENED_BY_HAND = ("door", "contact")
+#: the false inactivity alerts a month the budget cap may cost a home (one product setting)
+INACTIVITY_BUDGET_PER_30D = 2.0
 #: activations within 30 minutes that show the home is active again after an alert
 RESUMED_ACTIVATIONS = 3
 
@@ -57,8 +68,13 @@ class Inactivity:
                  prior_days: float = 3.0, out_floor_min: float = 12 * 60, open_factor: float = 3.0,
                  open_floor_min: float = 30.0, open_rare: float = 0.02, use_open_sign: bool = True,
                  follow_factor: float = 1.2, follow_floor_min: float = 60.0, follow_min_count: int = 20,
-                 ctx_min_count: int = 20, ctx_factor: float = 1.2, ctx_floor_min: float = 75.0) -> None:
+                 ctx_min_count: int = 20, ctx_factor: float = 1.2, ctx_floor_min: float = 75.0,
+                 budget_per_30d: float | None = INACTIVITY_BUDGET_PER_30D, budget_floor_min: float = 45.0) -> None:
         self.n_days = routine.n_days
+        # no history, or switched off (None): the learned limits alone
+        self.budget = (QuietBudget(routine.quiet_spells, routine.spell_counts, routine.n_days,
+                                   budget_per_30d=budget_per_30d, floor_min=budget_floor_min, ceiling_min=ceiling_min)
+                       if budget_per_30d is not None and routine.n_days > 0 else None)
         k = factor * shrink(routine.n_days)
         per_day = windowed_max(routine.quiet, window_slots)
         home = windowed_max(routine.home, window_slots)
@@ -124,6 +140,24 @@ class Inactivity:
         limit = float(np.clip(longest * self.ctx_factor + self.ctx_margin, self.ctx_floor, self.ceiling))
         return limit, int(n), longest
 
+    def _check_budget(self, ctx: Context, quiet: float, last: str, limit: float, tail: Tail) -> list[Finding]:
+        """Raise when the quiet spell is longer than the false-alert budget allows in its context."""
+        if quiet < limit:
+            return []
+        s = ctx.state
+        rare = how_rare(tail.per_30d(quiet))
+        msg = (f"No movement at home since {clock(s.last_activation)} ({duration(quiet)}). "
+               f"{last_seen(last, s.last_activation_room)} For {who(ctx.name)}, quiet this long after that at "
+               f"this time of day is expected {rare} (from the last {self.n_days} days).")
+        severity = "critical" if 7 * 60 <= minute_of_day(s.last_activation) < 22 * 60 else "high"
+        self._raised = Finding("inactivity", "inactivity", severity, sms_text(msg), evidence={
+            "last_activity": s.last_activation.isoformat(), "quiet_min": round(quiet), "limit_min": round(limit),
+            "days": self.n_days, "last_sensor": last, "last_room": s.last_activation_room, "budget": True,
+            "budget_per_30d": self.budget.budget, "expected_per_30d": round(tail.per_30d(quiet), 4),
+            "spells_per_day": round(tail.per_day, 2), "tail_scale_min": round(tail.sigma, 1)})
+        self._raised_for = s.last_activation
+        return [self._raised]
+
     def _resumed(self, s: HomeState, now: dt.datetime) -> bool:
         return s.activations_recently(now) >= RESUMED_ACTIVATIONS
 
@@ -160,6 +194,10 @@ class Inactivity:
         seen = None if left_open else self._context(last, s.last_activation)
         if seen is not None:
             limit, after = seen[0], False
+        if self.budget is not None and not left_open:
+            capped, tail = self.budget.limit(last, s.last_activation.hour)
+            if capped < limit:
+                return self._check_budget(ctx, quiet, last, capped, tail)
         if quiet < limit:
             return []
         usual = float(longest[slot])
