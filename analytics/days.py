@@ -87,8 +87,5 @@ def write_daily_summaries(store: Store, summaries: Iterable[DailySummary]) -> in
     """Store summaries in ``daily_summaries`` (one row per household and day); return how many."""
     rows = [(s.household, s.day.isoformat(), s.wake_time, s.bed_time, s.active_minutes,
              s.night_active_minutes, s.events) for s in summaries]
-    with store.transaction() as conn:
-        conn.executemany(
-            "INSERT OR REPLACE INTO daily_summaries (household, day, wake_time, bed_time, active_minutes, "
-            "night_active_minutes, events) VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+    store.put_daily_summaries(rows)
     return len(rows)

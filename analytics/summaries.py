@@ -176,11 +176,8 @@ def write_summaries(store: Store, household: str, since: dt.datetime, until: dt.
     with store.transaction() as conn:
         conn.execute("DELETE FROM summaries WHERE household=? AND hour>=? AND hour<?",
                      (household, format_time(since), format_time(until)))
-        conn.executemany(
-            "INSERT INTO summaries (household, hour, room, kind, events, active_minutes, energy_wh, "
-            "light_on_minutes) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [(s.household, format_time(s.hour), s.room, s.kind, s.events, s.active_minutes, s.energy_wh,
-              s.light_on_minutes) for s in rows])
+        store.put_summaries([(s.household, format_time(s.hour), s.room, s.kind, s.events, s.active_minutes,
+                              s.energy_wh, s.light_on_minutes) for s in rows], conn)
     return rows
 
 

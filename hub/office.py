@@ -55,14 +55,6 @@ TOPICS = ("eldercare/+/alert", "eldercare/+/summary", "eldercare/+/health", "eld
 #: applied message ids are remembered this long (a hub resends from its outbox after a restart)
 REMEMBER_IDS = dt.timedelta(days=30)
 
-_SUMMARY_SQL = (
-    "INSERT INTO summaries (household, hour, room, kind, events, active_minutes, energy_wh, light_on_minutes) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (household, hour, room, kind) DO UPDATE SET "
-    "events=excluded.events, active_minutes=excluded.active_minutes, energy_wh=excluded.energy_wh, "
-    "light_on_minutes=excluded.light_on_minutes")
-_DAILY_SQL = (
-    "INSERT OR REPLACE INTO daily_summaries (household, day, wake_time, bed_time, active_minutes, "
-    "night_active_minutes, events) VALUES (?, ?, ?, ?, ?, ?, ?)")
 
 
 @dataclass
@@ -276,8 +268,8 @@ class OfficeReceiver:
         with self.store.transaction() as conn:
             if not self._claim(conn, msg_id, msg.topic, now):
                 return "duplicates"
-            conn.executemany(_SUMMARY_SQL, hourly)
-            conn.executemany(_DAILY_SQL, daily)
+            self.store.put_summaries(hourly, conn)
+            self.store.put_daily_summaries(daily, conn)
             self._seen(conn, household, now)
         return "applied"
 

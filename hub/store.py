@@ -200,6 +200,25 @@ class Store:
         with self.transaction() as c:
             return c.execute("DELETE FROM events WHERE ts < ?", (format_time(cutoff),)).rowcount
 
+    # ------------------------------------------------------------------ summaries
+
+    def put_summaries(self, rows: Iterable[Sequence], conn: sqlite3.Connection | None = None) -> None:
+        """Insert or replace hourly summary rows: (household, hour, room, kind, events,
+        active_minutes, energy_wh, light_on_minutes)."""
+        self._put(_PUT_SUMMARY, rows, conn)
+
+    def put_daily_summaries(self, rows: Iterable[Sequence], conn: sqlite3.Connection | None = None) -> None:
+        """Insert or replace daily summary rows: (household, day, wake_time, bed_time,
+        active_minutes, night_active_minutes, events)."""
+        self._put(_PUT_DAILY, rows, conn)
+
+    def _put(self, sql: str, rows: Iterable[Sequence], conn: sqlite3.Connection | None) -> None:
+        if conn is not None:
+            conn.executemany(sql, rows)
+            return
+        with self.transaction() as c:
+            c.executemany(sql, rows)
+
     # ------------------------------------------------------------------ quarantine
 
     def quarantine(self, topic: str, payload: bytes, reason: str, received: dt.datetime,
@@ -217,6 +236,12 @@ class Store:
         """The most recently quarantined payloads, newest first."""
         return self.query("SELECT received, topic, payload, reason FROM quarantine ORDER BY id DESC LIMIT ?",
                           (limit,))
+
+
+_PUT_SUMMARY = ("INSERT OR REPLACE INTO summaries (household, hour, room, kind, events, active_minutes, "
+                "energy_wh, light_on_minutes) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+_PUT_DAILY = ("INSERT OR REPLACE INTO daily_summaries (household, day, wake_time, bed_time, active_minutes, "
+              "night_active_minutes, events) VALUES (?, ?, ?, ?, ?, ?, ?)")
 
 
 def _statements(script: str) -> list[str]:

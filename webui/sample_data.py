@@ -57,10 +57,8 @@ def write_household(store: Store, household: str, last_day: dt.date, days: int, 
         if until is None or day < until.date():
             daily.append((household, day.isoformat(), _hhmm(wake), _hhmm(bed % 24), active_total, night, events_total))
     with store.transaction() as c:
-        c.executemany("INSERT OR REPLACE INTO summaries (household, hour, room, kind, events, active_minutes, "
-                      "energy_wh, light_on_minutes) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", hourly)
-        c.executemany("INSERT OR REPLACE INTO daily_summaries (household, day, wake_time, bed_time, active_minutes, "
-                      "night_active_minutes, events) VALUES (?, ?, ?, ?, ?, ?, ?)", daily)
+        store.put_summaries(hourly, c)
+        store.put_daily_summaries(daily, c)
     return len(hourly)
 
 
