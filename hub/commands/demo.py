@@ -4,7 +4,8 @@ Prints the events as they arrive, every alert with its explanation, and every SM
 would receive; serves the panel on localhost. While it runs, type commands:
 
     OK 42                 take alert 42, as a social worker replying by SMS would
-    collapse 1            the resident of home 1 stops moving (also: no_wake, wander, stove)
+    collapse 1            the resident of home 1 stops moving (also: no_wake, wander, stove);
+                          someone who is out when it starts never comes home: that reads as out
     homes                 list the homes
     quit                  stop the demo
 """
