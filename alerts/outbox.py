@@ -185,13 +185,20 @@ class Outbox:
 
     def _attempt(self, message_id: int, now: dt.datetime, report: ProcessReport) -> None:
         msg = self.get(message_id)
+        if msg.state not in WAITING:
+            return  # cancelled (the alert was taken) since this batch was read: never send it
         if msg.state == "unknown":
             if self._recover(msg, now, report):
                 return
             msg = self.get(message_id)
         with self._store.transaction() as conn:  # committed before the HTTP call: see the module doc
-            conn.execute("UPDATE outbox SET state='sending', attempts=attempts+1, last_attempt_at=? WHERE id=?",
-                         (format_time(now), message_id))
+            # only if still waiting: an acknowledgement on another thread may have just cancelled it
+            claimed = conn.execute(
+                f"UPDATE outbox SET state='sending', attempts=attempts+1, last_attempt_at=? WHERE id=? "
+                f"AND state IN ({', '.join('?' * len(WAITING))})",
+                (format_time(now), message_id, *WAITING)).rowcount
+        if not claimed:
+            return
         try:
             result = self.channel.send(msg.phone, msg.body, self._status_callback)
         except DeliveryError as err:

@@ -146,6 +146,7 @@ class Router:
     def check_escalations(self, now: dt.datetime | None = None) -> int:
         """Release held alerts and escalate unanswered ones that are due at ``now``; return how many acted on."""
         now = now or self._clock.now()
+        self._route_unrouted(now)
         rows = self._store.query(
             "SELECT * FROM alert_routes WHERE status IN ('held', 'waiting') AND due_at <= ? ORDER BY due_at, alert_id",
             (format_time(now),))
@@ -153,8 +154,28 @@ class Router:
             with self._lock:  # read fresh under the lock: an acknowledgement may have just come in
                 route = self.route_of(row["alert_id"])
                 if route is not None and route.status in ACTIVE:
-                    self._decide(self._book.get(route.alert_id), route, now)
+                    self._decide_guarded(self._book.get(route.alert_id), route, now)
         return len(rows)
+
+    def _decide_guarded(self, record: AlertRecord, route: Route | None, now: dt.datetime) -> None:
+        """Decide on one alert during a sweep; a failure is logged and the sweep goes on, so one
+        broken alert cannot hold up every other alert's escalation and the SMS outbox after it."""
+        try:
+            self._decide(record, route, now)
+        except Exception:
+            log.exception("routing alert #%d failed; trying again on the next tick", record.id)
+
+    def _route_unrouted(self, now: dt.datetime) -> None:
+        """Route open alerts that were recorded but never routed (routing failed, or the hub stopped in
+        between): nobody would ever hear of them, as the detector's repeat is taken as a duplicate."""
+        rows = self._store.query(
+            "SELECT r.id FROM alert_records r LEFT JOIN alert_routes a ON a.alert_id = r.id "
+            "WHERE r.state = 'open' AND a.alert_id IS NULL ORDER BY r.id")
+        for (alert_id,) in rows:
+            with self._lock:  # route() on another thread may have just done it
+                if self.route_of(alert_id) is None:
+                    log.warning("alert #%d was never routed; routing it now", alert_id)
+                    self._decide_guarded(self._book.get(alert_id), None, now)
 
     def escalate_now(self, alert_id: int, why: str, now: dt.datetime | None = None) -> None:
         """Pass the alert to the next person at once (the SMS to the current one failed)."""

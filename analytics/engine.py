@@ -93,8 +93,15 @@ class Engine:
         now = self.clock.now()
         ctx = Context(self.state, now, self.name)
         holding: dict[str, Finding] = {}
+        failed = False
         for detector in self.detectors:
-            for f in detector.check(ctx):
+            try:
+                findings = detector.check(ctx)
+            except Exception:  # one broken detector must not blind the others
+                log.exception("detector %s failed at %s for %s", type(detector).__name__, now, self.household)
+                failed = True
+                continue
+            for f in findings:
                 holding.setdefault(f.condition, f)
         new: list[Alert] = []
         dormant = None
@@ -122,7 +129,8 @@ class Engine:
                 self._raised_once[cond] = now
             log.info("alert %s: %s", cond, f.message)
             new.append(alert)
-        for cond in [c for c in self._active if c not in holding]:
+        # a failed detector's conditions are unknown this time: keep them rather than raise them again
+        for cond in [] if failed else [c for c in self._active if c not in holding]:
             log.debug("condition %s cleared at %s", cond, now)
             del self._active[cond]
         for cond in [c for c, t in self._raised_once.items() if now - t > _ONCE_MEMORY]:

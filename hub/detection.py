@@ -88,13 +88,23 @@ class Detection:
                 engine = self._engines.get(event.household)
                 if engine is None:
                     continue
-                self._emit(engine.on_event(event))
+                try:
+                    alerts = engine.on_event(event)
+                except Exception:  # the rest of the batch (and other homes) must still be seen
+                    log.exception("detection failed on %s for %s", event.sensor, event.household)
+                    continue
+                self._emit(alerts)
 
     def tick(self) -> None:
         """Run every engine's time-based checks at its clock's current time."""
         with self._lock:
-            for engine in self._engines.values():
-                self._emit(engine.tick())
+            for household, engine in self._engines.items():
+                try:
+                    alerts = engine.tick()
+                except Exception:  # one home's failure must not stop the others' checks
+                    log.exception("detection tick failed for %s", household)
+                    continue
+                self._emit(alerts)
 
     def _emit(self, alerts: Sequence[Alert]) -> None:
         for alert in alerts:

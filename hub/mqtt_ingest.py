@@ -284,7 +284,10 @@ class MqttIngest:
     def _flush_loop(self) -> None:
         """Commit partial batches: a quiet home sends one message now and then."""
         while not self._stopping.wait(FLUSH_INTERVAL):
-            self.flush()
+            try:
+                self.flush()
+            except Exception:  # the flusher must outlive any bug, or a quiet home's events stop being stored
+                log.exception("committing MQTT messages failed")
 
     def flush(self, force: bool = False) -> None:
         """Commit what is pending now (``force``: even while a failed store is backing off)."""
@@ -355,8 +358,13 @@ class MqttIngest:
             if route is None:
                 raise DecodeError(f"no device is configured for topic {d.topic!r}")
             events = route(d.topic, d.payload, d.received, self.household, f"mqtt:{self._run_id}:{next(self._seq)}")
-        except DecodeError as err:
-            reason = str(err)
+        except Exception as err:  # noqa: BLE001 - a decoder bug on odd input must cost one payload, not ingestion
+            if isinstance(err, DecodeError):
+                reason = str(err)
+            else:  # e.g. OverflowError from a 400-digit number, RecursionError from deeply nested JSON
+                if key not in self._warned:
+                    log.exception("decoder for %s failed on a payload from %s", d.topic, key)
+                reason = f"decoder error {type(err).__name__}: {err}"
             self.store.quarantine(d.topic, d.payload, reason, d.received, conn=conn)
             tally.rejected += 1
             tally.last_reason = reason

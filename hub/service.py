@@ -112,18 +112,19 @@ class HubService:
     def on_alert(self, alert: Alert) -> None:
         """Where detection's alerts go: the alert service (SMS) and the office."""
         if self.alerts is not None:
-            self.alerts.handle(alert)
+            _guarded(f"queueing the SMS for alert {alert.condition}", self.alerts.handle, alert)
         if self.uplink is not None:
-            self.uplink.publish_alert(alert)
+            _guarded(f"sending alert {alert.condition} to the office", self.uplink.publish_alert, alert)
 
     def tick(self) -> None:
         """Every ``detection.tick_seconds``: time-based checks, escalations, the SMS outbox."""
-        self.detection.tick()
+        # each part in its own guard: a detection bug must not stop the SMS outbox, nor the reverse
+        _guarded("detection tick", self.detection.tick)
         if self.alerts is not None:
-            self.alerts.tick(self.clock.now())
+            _guarded("alert escalation and SMS outbox", self.alerts.tick, self.clock.now())
         if self.uplink is not None:
             # the office calls a hub offline after minutes of silence, so tell it often
-            self.uplink.heartbeat()
+            _guarded("heartbeat", self.uplink.heartbeat)
 
     def hourly(self) -> None:
         """Every hour: summarise the hours since the last summary (catching up after downtime or an
@@ -131,11 +132,16 @@ class HubService:
         from analytics.summaries import write_summaries
         from hub.health import sensor_health
         now = self.clock.now()
-        rows = write_summaries(self.store, self.household, self._summarised_until(now), now)
-        if self.uplink is not None:
-            self.uplink.publish_summaries(rows)
-            self.uplink.publish_health(sensor_health(self.store, self.household))
-            self.uplink.heartbeat()
+
+        def summarise() -> None:
+            rows = write_summaries(self.store, self.household, self._summarised_until(now), now)
+            if self.uplink is not None:
+                self.uplink.publish_summaries(rows)
+
+        _guarded("hourly summaries", summarise)
+        if self.uplink is not None:  # the office hears about the sensors even if summarising failed
+            _guarded("sensor health", lambda: self.uplink.publish_health(sensor_health(self.store, self.household)))
+            _guarded("heartbeat", self.uplink.heartbeat)
 
     def _summarised_until(self, now: dt.datetime) -> dt.datetime:
         last = self.store.query("SELECT max(hour) FROM summaries WHERE household=?", (self.household,))[0][0]
@@ -155,13 +161,30 @@ class HubService:
                 self.detection.use_routine(self.household, routine)
             except ModelError as err:
                 log.warning("routine not retrained: %s", err)
-        summarise_days(self.store, self.clock, self.household)
-        if self.uplink is not None:
-            since = (self.clock.now().date() - dt.timedelta(days=2)).isoformat()
-            self.uplink.publish_days(dict(r) for r in self.store.query(
-                "SELECT day, wake_time, bed_time, active_minutes, night_active_minutes, events "
-                "FROM daily_summaries WHERE household=? AND day>=?", (self.household, since)))
-        cutoff = self.clock.now() - dt.timedelta(days=self.config.store.retention_days)
-        dropped = self.store.delete_events_before(cutoff)
-        if dropped:
-            log.info("retention: dropped %d raw events before %s", dropped, cutoff.date())
+            except Exception:  # keep yesterday's routine; the days and retention below still run
+                log.exception("routine not retrained")
+
+        def days() -> None:
+            summarise_days(self.store, self.clock, self.household)
+            if self.uplink is not None:
+                since = (self.clock.now().date() - dt.timedelta(days=2)).isoformat()
+                self.uplink.publish_days(dict(r) for r in self.store.query(
+                    "SELECT day, wake_time, bed_time, active_minutes, night_active_minutes, events "
+                    "FROM daily_summaries WHERE household=? AND day>=?", (self.household, since)))
+
+        def retention() -> None:
+            cutoff = self.clock.now() - dt.timedelta(days=self.config.store.retention_days)
+            dropped = self.store.delete_events_before(cutoff)
+            if dropped:
+                log.info("retention: dropped %d raw events before %s", dropped, cutoff.date())
+
+        _guarded("daily summaries", days)
+        _guarded("retention", retention)
+
+
+def _guarded(what: str, job, *args) -> None:
+    """Run one part of a job; a failure is logged and the job's other parts still run."""
+    try:
+        job(*args)
+    except Exception:
+        log.exception("%s failed", what)

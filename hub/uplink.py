@@ -231,9 +231,12 @@ class Uplink:
         while not self._stopping.is_set():
             self._wake.wait(1.0)
             self._wake.clear()
-            self._forget_acknowledged()
-            if self.connected.is_set():
-                self._drain()
+            try:
+                self._forget_acknowledged()
+                if self.connected.is_set():
+                    self._drain()
+            except Exception:  # e.g. the store busy for a moment: try again, never let the sender die
+                log.exception("uplink sender failed; retrying in a second")
 
     def _forget_acknowledged(self) -> None:
         """Delete the outbox rows the office broker has acknowledged."""

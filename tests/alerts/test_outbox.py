@@ -179,3 +179,14 @@ def test_a_stuck_message_waits_while_twilio_cannot_be_asked(tmp_path, twilio, ch
         box.process(clock.advance(dt.timedelta(minutes=1)))
         assert box.get(mid).state == "sent"
     assert len(twilio.messages) == 1
+
+
+def test_a_message_cancelled_while_the_batch_is_being_sent_is_not_sent(outbox, twilio):
+    # the social worker acknowledges alert 8 while the tick is still sending alert 7's SMS
+    first = outbox.enqueue(JANE, "Alert 7", alert_id=7)
+    second = outbox.enqueue(JANE, "Alert 8", alert_id=8)
+    outbox.subscribe(lambda m, e: outbox.cancel(8) if (m.id, e) == (first, "sent") else None)
+    report = outbox.process()
+    assert report.sent == 1
+    assert twilio.sent_to(JANE) == ["Alert 7"]
+    assert [outbox.get(i).state for i in (first, second)] == ["sent", "cancelled"]

@@ -219,3 +219,34 @@ def test_start_up_settles_an_sms_the_last_process_was_sending(config, tmp_path, 
         service.tick()
         assert service.outbox.get(msg.id).sid == sid and service.outbox.get(msg.id).state == "sent"
     assert len(twilio.sent_to(JANE)) == 1
+
+
+def test_an_alert_recorded_but_never_routed_is_routed_on_the_next_tick(service, twilio, clock):
+    # the hub stopped (or routing failed) between recording the alert and queueing its SMS
+    rec = service.book.raise_alert(fall(clock))
+    assert service.handle(fall(clock)) is None, "the detector's repeat is a duplicate"
+    service.tick()
+    assert len(twilio.sent_to(JANE)) == 1 and f"Reply OK {rec.id}" in twilio.sent_to(JANE)[0]
+    service.tick(clock.advance(dt.timedelta(minutes=1)))
+    assert len(twilio.messages) == 1
+
+
+def test_one_alert_failing_to_escalate_does_not_hold_up_the_others(service, twilio, clock, monkeypatch):
+    from alerts import messages
+
+    first = service.handle(fall(clock))
+    second = service.handle(Alert(clock.now(), "smith", "night_wandering", "critical", "Front door open at night.",
+                                  condition="night_wandering"))
+    service.tick()
+    assert len(twilio.sent_to(JANE)) == 2
+    text = messages.alert_text
+
+    def broken_for_the_first(record, *args, **kw):
+        if record.id == first.id:
+            raise ValueError("a bug formatting one alert")
+        return text(record, *args, **kw)
+
+    monkeypatch.setattr(messages, "alert_text", broken_for_the_first)
+    service.tick(clock.advance(dt.timedelta(minutes=15)))
+    assert [m for m in twilio.sent_to(BOB) if f"Reply OK {second.id}" in m], "the second alert still escalates"
+    assert not [m for m in twilio.sent_to(BOB) if f"Reply OK {first.id}" in m]

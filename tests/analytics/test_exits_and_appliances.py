@@ -139,3 +139,36 @@ def test_low_activity_is_judged_per_hour_at_home():
     found = low(quiet)
     assert [a.kind for a in found] == ["low_activity"]
     assert found[0].evidence["ratio"] < detector.threshold and "at home" in found[0].message
+
+
+class _Breaks:
+    """A test detector with a bug: it raises from a given time on."""
+
+    def __init__(self, start: dt.datetime) -> None:
+        self.start = start
+
+    def check(self, ctx):
+        if ctx.now >= self.start:
+            raise ZeroDivisionError("a bug in one detector")
+        return []
+
+
+def test_a_failing_detector_does_not_stop_the_others_nor_re_raise_their_alerts():
+    t0 = dt.datetime(2024, 5, 1, 10, 0)
+    clock = ManualClock(t0)
+    silent = Finding("inactivity", "inactivity", "critical", "No movement")
+    engine = Engine(empty_routine("h"), clock, household="h",
+                    detectors=[_Breaks(t0), _Says(silent, t0)])
+    assert [a.kind for a in engine.tick()] == ["inactivity"]
+    clock.advance(dt.timedelta(minutes=1))
+    assert engine.tick() == [] and "inactivity" in engine.active
+    # a condition of the broken detector is neither cleared nor raised again while it fails
+    battery = Finding("battery:hall", "battery", "low", "Low battery", technical=True)
+    flaky = _Says(battery, t0)
+    engine = Engine(empty_routine("h"), clock, household="h", detectors=[flaky])
+    assert [a.kind for a in engine.tick()] == ["battery"]
+    engine.detectors = [_Breaks(t0), _Says(silent, t0)]
+    clock.advance(dt.timedelta(minutes=1))
+    assert [a.kind for a in engine.tick()] == ["inactivity"] and "battery:hall" in engine.active
+    engine.detectors = [flaky, _Says(silent, t0)]
+    assert engine.tick() == []

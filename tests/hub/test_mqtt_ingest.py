@@ -95,6 +95,20 @@ def test_malformed_payloads_quarantined_counted_logged_once_and_acked(broker, st
     assert len(store.quarantined()) == 4
 
 
+def test_a_payload_that_crashes_a_decoder_is_quarantined_and_ingestion_goes_on(broker, store, clock):
+    """A 400-digit battery level overflows float(): one payload lost to quarantine, not the flusher."""
+    ingest = make_ingest(broker, store, clock)
+    try:
+        publish(broker.host, broker.port, [("zigbee2mqtt/hall_pir", '{"battery": %s}' % ("9" * 400))])
+        publish(broker.host, broker.port, [("zigbee2mqtt/hall_pir", b'{"occupancy":true}')])
+        wait_until(lambda: ingest.stats.total("messages") == 2, what="both messages")
+    finally:
+        ingest.stop()
+    assert [(e.sensor, e.kind, e.value) for e in store.events()] == [("hall_pir", "motion", 1.0)]
+    kept = store.quarantined()
+    assert len(kept) == 1 and "OverflowError" in kept[0]["reason"]
+
+
 class CrashBeforeAck(MqttIngest):
     """Commits but never acknowledges: what a power cut between commit and PUBACK leaves."""
 

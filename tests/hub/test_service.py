@@ -109,3 +109,47 @@ def test_the_office_hears_heartbeats_summaries_and_days_but_no_raw_event(service
     finally:
         office.loop_stop()
         office.disconnect()
+
+
+def test_a_failing_part_of_a_tick_does_not_stop_the_sms_outbox(tmp_path, monkeypatch):
+    from analytics.detectors import Finding
+    from analytics.routine import empty_routine
+    from hub.alert import Alert
+
+    config = config_from_dict({
+        "household": {"id": "kim-12", "name": "Mrs Kim"},
+        "store": {"path": str(tmp_path / "hub.sqlite")},
+        "detection": {"model_dir": str(tmp_path / "models")},
+        "alerts": {"contacts": [{"name": "Ji-woo Han", "phone": "+447700900101"}]},
+        "panel": {"enabled": False},
+    }, source="test.toml")
+    clock = ManualClock(START)
+    out = io.StringIO()
+    svc = HubService(config, clock=clock, out=out)
+    try:
+        svc.start(scheduler=False, panel=False)
+        # one home's engine has a bug; the other home's silence is still raised on the tick
+        broken = svc.detection.engine("kim-12")
+        monkeypatch.setattr(broken, "tick", lambda: 1 / 0)
+        other = svc.detection.watch("lee-3", empty_routine("lee-3"), clock)
+        other.detectors = [_Holds(Finding("inactivity", "inactivity", "critical", "No movement"))]
+        svc.tick()
+        assert [r.household for r in svc.alerts.book.list()] == ["lee-3"]
+        # the whole detection tick failing must not keep a queued SMS from going out
+        monkeypatch.setattr(svc.detection, "tick", lambda: 1 / 0)
+        svc.alerts.handle(Alert(time=START, household="kim-12", kind="inactivity", severity="critical",
+                                message="No movement in the home since 07:10", condition="inactivity"))
+        svc.tick()
+    finally:
+        svc.stop()
+    assert "SMS to +447700900101" in out.getvalue() and "Mrs Kim" in out.getvalue()
+
+
+class _Holds:
+    """A test detector whose one finding always holds."""
+
+    def __init__(self, finding) -> None:
+        self.finding = finding
+
+    def check(self, ctx):
+        return [self.finding]

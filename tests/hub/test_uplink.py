@@ -155,3 +155,26 @@ def test_last_will_says_offline_when_the_hub_drops(broker, office, store, clock)
         late.disconnect()
         late.loop_stop()
     assert retained == [("offline", True)]
+
+
+def test_the_sender_survives_a_failure_and_sends_on(broker, office, store, clock, monkeypatch):
+    from hub.errors import StoreError
+
+    uplink = Uplink(UplinkConfig(enabled=True, port=broker.port), "h1", store, clock)
+    drain, failures = uplink._drain, []
+
+    def drain_failing_once():
+        if not failures:
+            failures.append(1)
+            raise StoreError("query failed: database is locked")
+        drain()
+
+    monkeypatch.setattr(uplink, "_drain", drain_failing_once)
+    uplink.start()
+    try:
+        assert uplink.wait_connected(10)
+        uplink.publish_alert(alert(1))
+        wait_until(lambda: office.on("alert"), what="the alert at the office after the failure")
+    finally:
+        uplink.stop()
+    assert failures and office.on("alert")[0]["message"] == "no movement #1"
