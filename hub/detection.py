@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 
 AlertSink = Callable[[Alert], None]
 
+#: readings older than the latest activation by more than this are too late for live detection
+LATE_TOLERANCE = dt.timedelta(minutes=5)
 #: how much stored history primes a new engine (the current quiet spell, today's activity)
 PRIME_WINDOW = dt.timedelta(days=2)
 
@@ -86,7 +88,7 @@ class Detection:
         with self._lock:
             for event in events:
                 engine = self._engines.get(event.household)
-                if engine is None:
+                if engine is None or self._late(engine, event):
                     continue
                 try:
                     alerts = engine.on_event(event)
@@ -94,6 +96,18 @@ class Detection:
                     log.exception("detection failed on %s for %s", event.sensor, event.household)
                     continue
                 self._emit(alerts)
+
+    @staticmethod
+    def _late(engine: Engine, event: Event) -> bool:
+        """A reading from well before the engine's present (a device's buffered backlog) is
+        stored and learned from tonight, but not replayed into today's live state: it would move
+        "last seen" back in time and could raise a false inactivity alert."""
+        latest = engine.state.last_activation
+        if latest is None or event.time >= latest - LATE_TOLERANCE:
+            return False
+        log.info("not feeding a late %s reading from %s to live detection (now at %s)", event.sensor,
+                 event.time, latest)
+        return True
 
     def tick(self) -> None:
         """Run every engine's time-based checks at its clock's current time."""

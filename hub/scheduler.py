@@ -24,9 +24,11 @@ def build_scheduler(service: HubService, config: Config) -> BackgroundScheduler:
                           f"unknown time zone {config.household.timezone!r}; expected e.g. Europe/London") from err
     hour, minute = _hh_mm(config.detection.retrain_at, config.source)
     scheduler = BackgroundScheduler(timezone=tz, job_defaults={"coalesce": True, "max_instances": 1})
-    # a late tick is still worth running; a missed night is run when the hub is back
-    scheduler.add_job(service.tick, "interval", seconds=config.detection.tick_seconds, id="tick",
-                      misfire_grace_time=config.detection.tick_seconds, replace_existing=True)
+    # a late tick is still worth running; a night missed by hours (a hub restarted at 09:00) runs
+    # when the next one is due, and the hourly job catches summaries up by itself
+    for job, job_id in ((service.tick, "tick"), (service.deliver, "deliver")):
+        scheduler.add_job(job, "interval", seconds=config.detection.tick_seconds, id=job_id,
+                          misfire_grace_time=config.detection.tick_seconds, replace_existing=True)
     scheduler.add_job(service.hourly, "cron", minute=1, id="hourly", misfire_grace_time=1800, replace_existing=True)
     scheduler.add_job(service.nightly, "cron", hour=hour, minute=minute, id="nightly",
                       misfire_grace_time=6 * 3600, replace_existing=True)

@@ -95,7 +95,8 @@ class HubService:
         """Stop everything started, panel first and store last."""
         stops = [
             self.panel and self.panel.stop,
-            self.scheduler and (lambda: self.scheduler.shutdown(wait=False)),
+            # wait for a running job: it must not find the store closed under it
+            self.scheduler and (lambda: self.scheduler.shutdown(wait=True)),
             self.gpio and self.gpio.close,
             self.mqtt and self.mqtt.stop,
             self.uplink and self.uplink.stop,
@@ -117,9 +118,12 @@ class HubService:
             _guarded(f"sending alert {alert.condition} to the office", self.uplink.publish_alert, alert)
 
     def tick(self) -> None:
-        """Every ``detection.tick_seconds``: time-based checks, escalations, the SMS outbox."""
-        # each part in its own guard: a detection bug must not stop the SMS outbox, nor the reverse
+        """Every ``detection.tick_seconds``: the time-based checks (inactivity, not up, sensors)."""
         _guarded("detection tick", self.detection.tick)
+
+    def deliver(self) -> None:
+        """Every ``detection.tick_seconds`` too, as its own job so that a slow SMS provider never
+        delays detection: escalations, the SMS outbox, the heartbeat to the office."""
         if self.alerts is not None:
             _guarded("alert escalation and SMS outbox", self.alerts.tick, self.clock.now())
         if self.uplink is not None:

@@ -11,9 +11,12 @@ from hub.scheduler import build_scheduler
 
 
 class Jobs:
-    """Stands in for the service: the scheduler only needs its three job methods."""
+    """Stands in for the service: the scheduler only needs its job methods."""
 
     def tick(self):
+        pass
+
+    def deliver(self):
         pass
 
     def hourly(self):
@@ -28,8 +31,8 @@ def test_jobs_and_their_times():
                             "detection": {"retrain_at": "02:40", "tick_seconds": 30}})
     scheduler = build_scheduler(Jobs(), cfg)
     jobs = {job.id: job for job in scheduler.get_jobs()}
-    assert set(jobs) == {"tick", "hourly", "nightly"}
-    assert jobs["tick"].trigger.interval == dt.timedelta(seconds=30)
+    assert set(jobs) == {"tick", "deliver", "hourly", "nightly"}
+    assert jobs["tick"].trigger.interval == jobs["deliver"].trigger.interval == dt.timedelta(seconds=30)
     assert str(jobs["nightly"].trigger.fields[5]) == "2" and str(jobs["nightly"].trigger.fields[6]) == "40"
     assert str(scheduler.timezone) == "Asia/Seoul"
 

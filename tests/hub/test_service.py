@@ -65,6 +65,7 @@ def test_sensors_reach_the_store_and_silence_reaches_a_social_worker(service, br
     for _ in range(12 * 60):
         clock.advance(dt.timedelta(minutes=1))
         svc.tick()
+        svc.deliver()
         if "SMS to +447700900101" in out.getvalue():
             break
     text = out.getvalue()
@@ -98,6 +99,7 @@ def test_the_office_hears_heartbeats_summaries_and_days_but_no_raw_event(service
         assert svc.uplink.wait_connected(10)
         clock.set(START + dt.timedelta(days=1, hours=3, minutes=15))
         svc.tick()
+        svc.deliver()
         svc.hourly()
         svc.nightly()
         wait_until(lambda: any(t.endswith("/summary") and m.get("days") for t, m in heard), what="daily summaries")
@@ -140,6 +142,7 @@ def test_a_failing_part_of_a_tick_does_not_stop_the_sms_outbox(tmp_path, monkeyp
         svc.alerts.handle(Alert(time=START, household="kim-12", kind="inactivity", severity="critical",
                                 message="No movement in the home since 07:10", condition="inactivity"))
         svc.tick()
+        svc.deliver()
     finally:
         svc.stop()
     assert "SMS to +447700900101" in out.getvalue() and "Mrs Kim" in out.getvalue()
@@ -153,3 +156,15 @@ class _Holds:
 
     def check(self, ctx):
         return [self.finding]
+
+
+def test_a_late_backlog_does_not_move_last_seen_back(service):
+    svc, clock, _, _ = service
+    from hub.events import Event
+    engine = svc.detection.engine("kim-12")
+    svc.pipeline.submit([Event(START, "kitchen_pir", "motion", 1, "kitchen", "kim-12")])
+    assert engine.state.last_activation == START
+    # a device that was offline delivers what it buffered this morning
+    svc.pipeline.submit([Event(START - dt.timedelta(hours=3), "hall_pir", "motion", 1, "hall", "kim-12")])
+    assert engine.state.last_activation == START
+    assert svc.store.events(since=START - dt.timedelta(hours=3), until=START - dt.timedelta(hours=2))  # still stored
