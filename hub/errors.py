@@ -39,7 +39,8 @@ class ImportFormatError(EldercareError, ValueError):
     def __init__(self, path: str, line: int, problem: str) -> None:
         self.path = path
         self.line = line
-        super().__init__(f"{path}, line {line}: {problem}")
+        # line 0: the file as a whole (it could not be opened)
+        super().__init__(f"{path}, line {line}: {problem}" if line else f"{path}: {problem}")
 
 
 class HardwareError(EldercareError, RuntimeError):
