@@ -56,7 +56,8 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from hardware.decoders import ApplianceStates, TopicRouter
 from hub.clock import Clock
-from hub.config import MqttConfig, secret
+from hub.config import MqttConfig
+from hub.mqtt_auth import connect_settings
 from hub.errors import DecodeError, StoreError
 from hub.events import Event
 from hub.store import Store
@@ -203,11 +204,7 @@ class MqttIngest:
     def _make_client(self) -> mqtt.Client:
         client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=self.config.client_id,
                              clean_session=False, manual_ack=True)
-        if self.config.username:
-            client.username_pw_set(self.config.username, secret(self.config.password_env) or None)
-        if self.config.tls_ca:
-            client.tls_set(ca_certs=self.config.tls_ca)
-        client.reconnect_delay_set(min_delay=1, max_delay=30)
+        connect_settings(client, self.config, max_reconnect_delay=30)
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
         client.on_message = self._on_message

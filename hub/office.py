@@ -42,7 +42,8 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from hub.alert import Alert
 from hub.clock import Clock
-from hub.config import Config, secret
+from hub.config import Config
+from hub.mqtt_auth import connect_settings
 from hub.errors import DecodeError, NotFoundError
 from hub.events import format_time
 from hub.office_state import OFFICE_MIGRATIONS
@@ -126,11 +127,7 @@ class OfficeReceiver:
     def _make_client(self) -> mqtt.Client:
         client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=self.office.client_id,
                              clean_session=False, manual_ack=True)
-        if self.office.username:
-            client.username_pw_set(self.office.username, secret(self.office.password_env) or None)
-        if self.office.tls_ca:
-            client.tls_set(ca_certs=self.office.tls_ca)
-        client.reconnect_delay_set(min_delay=1, max_delay=60)
+        connect_settings(client, self.office, max_reconnect_delay=60)
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
         client.on_subscribe = self._on_subscribe

@@ -35,7 +35,8 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from hub.alert import Alert
 from hub.clock import Clock
-from hub.config import UplinkConfig, secret
+from hub.config import UplinkConfig
+from hub.mqtt_auth import connect_settings
 from hub.events import format_time
 from hub.store import Store
 
@@ -103,14 +104,10 @@ class Uplink:
         client = mqtt.Client(CallbackAPIVersion.VERSION2,
                              client_id=self.config.client_id or f"eldercare-uplink-{self.household}",
                              clean_session=False)
-        if self.config.username:
-            client.username_pw_set(self.config.username, secret(self.config.password_env) or None)
-        if self.config.tls_ca:
-            client.tls_set(ca_certs=self.config.tls_ca)
+        connect_settings(client, self.config, max_reconnect_delay=60)
         client.will_set(f"{self.base}/status", json.dumps({"state": "offline", "household": self.household}),
                         qos=1, retain=True)
         client.max_inflight_messages_set(self.max_inflight)
-        client.reconnect_delay_set(min_delay=1, max_delay=60)
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
         client.on_publish = self._on_publish
