@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from analytics.detectors import Context, Detector, Finding, default_detectors
+from analytics.detectors import Context, Detector, DetectorSettings, Finding, default_detectors
 from analytics.routine import ABSENT_RATIO, Routine
 from analytics.state import HomeState, activity_day
 from hub.alert import Alert
@@ -33,6 +33,9 @@ _SILENCE_LEADERS = frozenset({"inactivity", "no_wake"})
 #: ``_REPORTED``) it is not reported again each day
 DORMANT_RATIO = ABSENT_RATIO
 _REPORTED = dt.timedelta(hours=36)
+#: the resident moving through this many places within 30 minutes ends a reported silence: a
+#: new silence after that is a new incident (back home after days away, then a fall)
+_BACK_PLACES = 3
 #: how long a raised once-only condition is remembered
 _ONCE_MEMORY = dt.timedelta(days=3)
 
@@ -41,17 +44,20 @@ class Engine:
     """Feeds events into the home's live state and asks every detector what holds now."""
 
     def __init__(self, routine: Routine, clock: Clock, *, household: str = "", name: str = "",
-                 detectors: Sequence[Detector] | None = None) -> None:
+                 detectors: Sequence[Detector] | None = None, settings: DetectorSettings | None = None) -> None:
         self.routine = routine
+        self.settings = settings or DetectorSettings()
         self.clock = clock
         self.household = household or routine.household
         self.name = name
-        self.detectors = list(detectors) if detectors is not None else default_detectors(routine)
+        self.detectors = list(detectors) if detectors is not None else default_detectors(routine, self.settings)
         self.state = HomeState(started=clock.now(), exits=frozenset(routine.exit_sensors))
         self._dormant_below = self._dormant_limit(routine)
         self._active: dict[str, Alert] = {}
         self._raised_once: dict[str, dt.datetime] = {}
         self._silence_reported: dt.datetime | None = None
+        #: whether the resident was clearly about again since the silence last reported
+        self._back_since_report = False
         #: the activity day on which a silence (inactivity, no_wake) was last reported
         self._silence_day: dt.date | None = None
 
@@ -64,7 +70,7 @@ class Engine:
         """Swap in a retrained routine: new thresholds, same live state and active conditions
         (an alert still active is not raised again)."""
         self.routine = routine
-        self.detectors = default_detectors(routine)
+        self.detectors = default_detectors(routine, self.settings)
         self.state.exits = frozenset(routine.exit_sensors)
         self._dormant_below = self._dormant_limit(routine)
 
@@ -92,6 +98,8 @@ class Engine:
     def _evaluate(self) -> list[Alert]:
         now = self.clock.now()
         ctx = Context(self.state, now, self.name)
+        if self._silence_reported is not None and len(self.state.places_recently(now)) >= _BACK_PLACES:
+            self._back_since_report = True
         holding: dict[str, Finding] = {}
         failed = False
         for detector in self.detectors:
@@ -116,13 +124,16 @@ class Engine:
                 if dormant is None:
                     reported = self._silence_reported is not None and now - self._silence_reported <= _REPORTED
                     dormant = reported and self.state.count_last_day(now) < self._dormant_below
-                if dormant:
+                # a new silence once the resident is back is a new incident (home after days away,
+                # then a fall); the day's low count is still the silence already reported
+                back = self._back_since_report and f.kind in _SILENCE_LEADERS
+                if dormant and not back:
                     continue  # silent for a whole day already: reported when it began
             alert = Alert(time=now, household=self.household, kind=f.kind, severity=f.severity,
                           message=f.message, technical=f.technical, condition=cond, evidence=f.evidence)
             self._active[cond] = alert
             if f.kind in _SILENCE_KINDS:
-                self._silence_reported = now
+                self._silence_reported, self._back_since_report = now, False
             if f.kind in _SILENCE_LEADERS:
                 self._silence_day = activity_day(now)
             if f.once:

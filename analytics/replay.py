@@ -16,6 +16,7 @@ import logging
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from analytics.detectors import INACTIVITY_BUDGET_PER_30D, DetectorSettings
 from analytics.engine import Engine
 from hub.alert import Alert
 from hub.clock import ManualClock
@@ -36,10 +37,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--household", default="", help="household id written into the alerts")
     parser.add_argument("--name", default="", help="how messages name the resident (default: the resident)")
     parser.add_argument("--tick-seconds", type=int, default=60, help="clock tick of the simulated hub")
+    parser.add_argument("--inactivity-budget", type=_budget, default=INACTIVITY_BUDGET_PER_30D, metavar="N",
+                        help="false inactivity alerts a month accepted per home, as detection.inactivity_budget_per_30d "
+                             "(default %(default)s)")
+
+
+def _budget(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from err
+    if not 0 < value <= 30:
+        raise argparse.ArgumentTypeError("expected a number of false alerts a month above 0 and at most 30")
+    return value
 
 
 def replay(history: list[Event], events: Iterable[Event], until: dt.datetime, *, household: str = "",
-           name: str = "", tick_seconds: int = 60) -> Iterator[Alert]:
+           name: str = "", tick_seconds: int = 60, settings: DetectorSettings | None = None) -> Iterator[Alert]:
     """Learn from ``history`` and yield the alerts the engine raises replaying ``events``."""
     from analytics.routine import learn
 
@@ -47,7 +61,7 @@ def replay(history: list[Event], events: Iterable[Event], until: dt.datetime, *,
     evs = sorted(events, key=lambda e: e.time)
     start = history[-1].time if history else (evs[0].time if evs else until)
     clock = ManualClock(start)
-    engine = Engine(routine, clock, household=household, name=name)
+    engine = Engine(routine, clock, household=household, name=name, settings=settings)
     engine.prime(history)
     yield from drive(engine, clock, evs, until, tick_seconds)
 
@@ -75,16 +89,29 @@ def drive(engine: Engine, clock: ManualClock, events: list[Event], until: dt.dat
         next_tick += step
 
 
+def learning_window_start(events: list[Event], until: dt.datetime) -> dt.date:
+    """The first day of history the live hub would have learned from on the replayed day: its
+    nightly job learns from the ``KEEP_DAYS`` days before that day's midnight."""
+    from analytics.routine import KEEP_DAYS
+
+    day = min((e.time for e in events), default=until).date()
+    return day - dt.timedelta(days=KEEP_DAYS)
+
+
 def run(args: argparse.Namespace) -> int:
     """Run the replay and write the alerts; 0 on success."""
-    history = sorted(read_events(args.history, args.household), key=lambda e: e.time)
     events = list(read_events(args.events, args.household))
+    # like the live hub, learn from the last KEEP_DAYS only; a history of many months is then
+    # read no further back than that (rows before are skipped unparsed)
+    since = learning_window_start(events, args.until)
+    history = sorted(read_events(args.history, args.household, since=since), key=lambda e: e.time)
     if history and events and min(e.time for e in events) < history[-1].time:
         raise ImportFormatError(str(args.events), 0, "events must all come after the history")
     n = 0
     with args.alerts_out.open("w", encoding="utf-8") as out:
         for alert in replay(history, events, args.until, household=args.household, name=args.name,
-                            tick_seconds=args.tick_seconds):
+                            tick_seconds=args.tick_seconds,
+                            settings=DetectorSettings(inactivity_budget_per_30d=args.inactivity_budget)):
             out.write(json.dumps(alert.to_json()) + "\n")
             n += 1
     log.debug("replay wrote %d alerts to %s", n, args.alerts_out)

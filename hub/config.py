@@ -123,6 +123,8 @@ class DetectionConfig:
     model_dir: str = "models"
     retrain_at: str = "03:15"
     tick_seconds: int = 60
+    #: false inactivity alerts a month the care organisation accepts per home (see README)
+    inactivity_budget_per_30d: float = 2.0
 
 
 @dataclass(frozen=True)
@@ -252,6 +254,9 @@ def _check(cfg: Config) -> None:
         raise ConfigError(cfg.source, "store.retention_days", "expected a whole number of days >= 1")
     if cfg.office.hub_offline_after_minutes < 1:
         raise ConfigError(cfg.source, "office.hub_offline_after_minutes", "expected a whole number of minutes >= 1")
+    if not 0 < cfg.detection.inactivity_budget_per_30d <= 30:
+        raise ConfigError(cfg.source, "detection.inactivity_budget_per_30d",
+                          "expected a number of false alerts a month above 0 and at most 30")
     if cfg.office.tick_seconds < 1:
         raise ConfigError(cfg.source, "office.tick_seconds", "expected a whole number of seconds >= 1")
     names = [d.sensor for d in cfg.mqtt.devices] + [s.sensor for s in cfg.gpio.sensors]

@@ -19,19 +19,23 @@ HEADER = ["timestamp", "sensor", "kind", "value", "room"]
 _ON_WORDS = {"on": 1.0, "true": 1.0, "open": 1.0, "off": 0.0, "false": 0.0, "closed": 0.0}
 
 
-def read_events(path: str | Path, household: str = "") -> Iterator[Event]:
-    """Yield the events of an event CSV in file order, checking every row."""
+def read_events(path: str | Path, household: str = "", *, since: dt.date | None = None) -> Iterator[Event]:
+    """Yield the events of an event CSV in file order, checking every row (rows dated before
+    ``since``, when given, are skipped unread)."""
     path = Path(path)
     try:
         f = path.open(newline="", encoding="utf-8")
     except OSError as err:
         raise ImportFormatError(str(path), 0, f"cannot open: {err.strerror}") from err
     with f:
-        yield from parse_events(f, str(path), household)
+        yield from parse_events(f, str(path), household, since=since)
 
 
-def parse_events(f: TextIO, name: str, household: str = "") -> Iterator[Event]:
-    """Yield events from an open CSV text stream; ``name`` is used in error messages."""
+def parse_events(f: TextIO, name: str, household: str = "", *, since: dt.date | None = None) -> Iterator[Event]:
+    """Yield events from an open CSV text stream; ``name`` is used in error messages.
+
+    With ``since``, rows whose timestamp is dated earlier are skipped without being parsed: a
+    long history is read only as far back as it is used (ISO dates compare as text)."""
     reader = csv.reader(f)
     header = next(reader, None)
     if header is None:
@@ -41,12 +45,15 @@ def parse_events(f: TextIO, name: str, household: str = "") -> Iterator[Event]:
     if missing:
         raise ImportFormatError(name, 1, f"header must be {','.join(HEADER)}; missing {', '.join(missing)}")
     col = {h: header.index(h) for h in HEADER if h in header}
+    first_day = since.isoformat() if since is not None else ""
     for row in reader:
         line = reader.line_num
         if not row or all(not c.strip() for c in row):
             continue
         if len(row) < len(header) - (1 if "room" in col else 0):
             raise ImportFormatError(name, line, f"expected {len(header)} columns, got {len(row)}")
+        if first_day and row[col["timestamp"]].strip()[:10] < first_day:
+            continue
         try:
             when = dt.datetime.fromisoformat(row[col["timestamp"]].strip())
         except ValueError as err:

@@ -29,7 +29,11 @@ quiet spells are expected less often than ``budget_per_30d`` false alerts a mont
 home. Where the learned limits above are longer than that (a long evening on the couch that has
 never lasted quite so long, a context with plenty of history), the budget's limit decides, and
 the message says how rare such quiet is for this person. The budget is one product setting, the
-same for every home (``INACTIVITY_BUDGET_PER_30D``), not a per-home knob.
+same for every home (``detection.inactivity_budget_per_30d``), not a per-home knob.
+
+A quiet spell begun late in the evening or in the night (22:00-03:00) is the night's sleep: it
+is not judged before the resident's usual get-up time (then by the limits above, and by
+``no_wake``); a night slept through without the usual visit to the bathroom wakes nobody at 4 a.m.
 
 After the front door (named so, or learned as the way out: ``Routine.exit_sensors``) with
 nothing since, the resident is out, not collapsed: then only "not back
@@ -43,7 +47,9 @@ import datetime as dt
 
 import numpy as np
 
-from analytics.detectors import Context, Finding, minute_of_day, shrink, slot_of, windowed_max
+from analytics.detectors import (INACTIVITY_BUDGET_PER_30D, Context, Finding, minute_of_day, shrink, slot_of,
+                                 windowed_max)
+from analytics.detectors.no_wake import NIGHT_END_HOUR, wake_times
 from analytics.explain import clock, duration, how_rare, last_seen, place, sms_text, who
 from analytics.quiet_budget import QuietBudget, Tail
 from analytics.routine import FOLLOW_FROM_HOUR, FOLLOW_TO_HOUR, Routine
@@ -54,10 +60,10 @@ from analytics.state import HomeState
 PRIOR_DAY_MIN, PRIOR_NIGHT_MIN = 240.0, 600.0
 #: kinds of sensor that someone opens by hand and normally closes again
 OPENED_BY_HAND = ("door", "contact")
-#: the false inactivity alerts a month the budget cap may cost a home (one product setting)
-INACTIVITY_BUDGET_PER_30D = 2.0
 #: activations within 30 minutes that show the home is active again after an alert
 RESUMED_ACTIVATIONS = 3
+#: a quiet spell begun from this hour until no_wake's night end is the night's sleep
+NIGHT_FROM_HOUR = 22
 
 
 class Inactivity:
@@ -110,6 +116,7 @@ class Inactivity:
         for sensor, rows in routine.follow_by_hour.items():
             a = np.asarray(rows, dtype=float).reshape(24, 2)
             self.by_hour[sensor] = (a[:, 0], a[:, 1])
+        self.usual_wake_min = wake_times(routine).median
         self._raised_for: dt.datetime | None = None
 
     @staticmethod
@@ -158,6 +165,15 @@ class Inactivity:
         self._raised_for = s.last_activation
         return [self._raised]
 
+    def _asleep(self, since: dt.datetime, now: dt.datetime) -> bool:
+        """Whether a quiet spell begun at ``since`` is the night's sleep and the resident is not
+        usually up yet."""
+        if NIGHT_END_HOUR <= since.hour < NIGHT_FROM_HOUR:
+            return False
+        morning = since.date() + dt.timedelta(days=1 if since.hour >= NIGHT_FROM_HOUR else 0)
+        up = dt.datetime.combine(morning, dt.time()) + dt.timedelta(minutes=self.usual_wake_min)
+        return now < up
+
     def _resumed(self, s: HomeState, now: dt.datetime) -> bool:
         return s.activations_recently(now) >= RESUMED_ACTIVATIONS
 
@@ -179,6 +195,8 @@ class Inactivity:
             return [Finding("not_back", "not_back", "medium", sms_text(msg),
                             evidence={"out_since": s.last_front.isoformat(), "away_min": round(quiet),
                                       "longest_away_min": round(self.longest_out)})]
+        if self._asleep(s.last_activation, now):
+            return []
         slot = slot_of(now)
         longest, limits, days = self.longest, self.limit, self.per_day
         limit = float(limits[slot])

@@ -8,6 +8,7 @@ still comes in time. Out through the front door means away, not asleep.
 from __future__ import annotations
 
 import datetime as dt
+from typing import NamedTuple
 
 import numpy as np
 
@@ -20,21 +21,33 @@ NIGHT_END_HOUR = 3
 LAST_CHECK_HOUR = 21
 
 
+class WakeTimes(NamedTuple):
+    """The learned get-up times and the morning check's deadline, minutes after midnight."""
+
+    median: float
+    p90: float
+    latest: float
+    deadline: float
+
+
+def wake_times(routine: Routine, *, after_latest_min: float = 20.0, after_p90_min: float = 45.0,
+               max_after_p90_min: float = 100.0, prior_min: float = 9 * 60) -> WakeTimes:
+    """When this person gets up, and when not being up yet is alarming."""
+    wakes = np.asarray(routine.wake_minutes, dtype=float)
+    if wakes.size >= 3:
+        p90, latest, median = float(np.quantile(wakes, 0.9)), float(wakes.max()), float(np.median(wakes))
+    else:
+        p90 = latest = median = prior_min
+    deadline = min(max(latest + after_latest_min, p90 + after_p90_min), p90 + max_after_p90_min)
+    return WakeTimes(median, p90, latest, deadline)
+
+
 class NoWake:
     """Nothing but bed sensors since 03:00, well after the usual get-up time."""
 
-    def __init__(self, routine: Routine, *, after_latest_min: float = 20.0, after_p90_min: float = 45.0,
-                 max_after_p90_min: float = 100.0, prior_min: float = 9 * 60) -> None:
-        wakes = np.asarray(routine.wake_minutes, dtype=float)
-        self.n_days = len(wakes)
-        if wakes.size >= 3:
-            self.p90 = float(np.quantile(wakes, 0.9))
-            self.latest = float(wakes.max())
-            self.median = float(np.median(wakes))
-        else:
-            self.p90 = self.latest = self.median = prior_min
-        self.deadline = min(max(self.latest + after_latest_min, self.p90 + after_p90_min),
-                            self.p90 + max_after_p90_min)
+    def __init__(self, routine: Routine, **limits: float) -> None:
+        self.n_days = len(routine.wake_minutes)
+        self.median, self.p90, self.latest, self.deadline = wake_times(routine, **limits)
 
     def check(self, ctx: Context) -> list[Finding]:
         """Raise once a day when past the deadline there is still no sign of getting up."""

@@ -147,3 +147,36 @@ def test_collapse_message_says_the_room_when_the_sensor_has_one(routine, history
     last = max((e for e in events if e.value > 0), key=lambda e: e.time)
     assert alerts and f"Last seen in the {last.room.lower()}." in alerts[0].message
     assert alerts[0].evidence["last_room"] == last.room
+
+
+def test_a_night_slept_through_waits_for_the_usual_get_up_time(routine, history):
+    """No bed mat and no toilet trip after 22:30: far quieter than this person's nights, but a
+    night's sleep is not judged before they are usually up; by then it is reported."""
+    yesterday = MIDNIGHT - dt.timedelta(days=1)
+    before = [e for e in history if e.time < yesterday]
+    evening = [e for e in history if yesterday <= e.time < MIDNIGHT - dt.timedelta(minutes=90)]
+    clock = ManualClock(before[-1].time)
+    engine = Engine(routine, clock, household="test-home", detectors=[Inactivity(routine)])
+    engine.prime(before)
+    usual_wake = MIDNIGHT + dt.timedelta(minutes=NoWake(routine).median)
+    alerts = list(drive(engine, clock, evening, MIDNIGHT + dt.timedelta(hours=12)))
+    assert alerts, "a night and morning without any movement must be reported"
+    assert all(a.time >= usual_wake for a in alerts), [a.time for a in alerts]
+    assert alerts[0].time <= usual_wake + dt.timedelta(hours=2)
+    # the same quiet begun by day (before 22:00) is judged at once, by its own limits
+    by_day = Inactivity(routine)
+    assert not by_day._asleep(MIDNIGHT - dt.timedelta(hours=3), MIDNIGHT)
+    assert by_day._asleep(MIDNIGHT - dt.timedelta(hours=1), MIDNIGHT + dt.timedelta(hours=4))
+
+
+def test_the_inactivity_budget_is_a_product_setting(routine):
+    from analytics.detectors import DetectorSettings
+
+    strict = Engine(routine, ManualClock(MIDNIGHT), settings=DetectorSettings(inactivity_budget_per_30d=0.5))
+    lax = Engine(routine, ManualClock(MIDNIGHT), settings=DetectorSettings(inactivity_budget_per_30d=8.0))
+    strict_limits, lax_limits = (next(d for d in e.detectors if isinstance(d, Inactivity)).budget for e in (strict, lax))
+    assert strict_limits.budget == 0.5 and lax_limits.budget == 8.0
+    # fewer false alerts allowed means longer waits, never shorter ones
+    assert (strict_limits.limits >= lax_limits.limits).all() and (strict_limits.limits > lax_limits.limits).any()
+    strict.use_routine(routine)  # a nightly retrain keeps the setting
+    assert next(d for d in strict.detectors if isinstance(d, Inactivity)).budget.budget == 0.5

@@ -172,3 +172,41 @@ def test_a_failing_detector_does_not_stop_the_others_nor_re_raise_their_alerts()
     assert [a.kind for a in engine.tick()] == ["inactivity"] and "battery:hall" in engine.active
     engine.detectors = [flaky, _Says(silent, t0)]
     assert engine.tick() == []
+
+
+class _During:
+    """A test detector that reports one finding within given (start, end) windows."""
+
+    def __init__(self, finding: Finding, *windows: tuple[dt.datetime, dt.datetime]) -> None:
+        self.finding, self.windows = finding, windows
+
+    def check(self, ctx):
+        return [self.finding] if any(a <= ctx.now < b for a, b in self.windows) else []
+
+
+def test_a_new_silence_after_coming_home_is_reported_though_the_home_was_empty():
+    """A home silent for a day is reported once, not again each time the silence is noticed; but
+    once the resident is clearly back (moving through several places), a new silence is a new
+    incident and is reported, while that day's low count is not reported on top."""
+    routine = learn(homes.history(21), "h")
+    t0 = dt.datetime.combine(homes.START + dt.timedelta(days=22), dt.time(9))
+    hour = dt.timedelta(hours=1)
+    clock = ManualClock(t0)
+    silence = Finding("inactivity", "inactivity", "critical", "No movement")
+    quiet = Finding("low_activity:day", "low_activity", "medium", "Quiet day", once=True)
+    engine = Engine(routine, clock, household="h", detectors=[
+        _During(silence, (t0, t0 + hour), (t0 + 3 * hour, t0 + 4 * hour), (t0 + 7 * hour, t0 + 8 * hour)),
+        _During(quiet, (t0 + 7 * hour, t0 + 8 * hour))])
+    raised = []
+    for h in range(5):
+        clock.set(t0 + h * hour)
+        raised += engine.tick()
+    assert [a.kind for a in raised] == ["inactivity"]  # the empty home's second notice is held back
+    back = t0 + 5 * hour
+    for i, sensor in enumerate(("front_door", "hall_pir", "kitchen_pir", "living_pir")):
+        clock.set(back + dt.timedelta(minutes=i))
+        raised += engine.on_event(Event(clock.now(), sensor, "door" if i == 0 else "motion", 1.0))
+    clock.set(t0 + 7 * hour)
+    raised += engine.tick()
+    assert [a.kind for a in raised] == ["inactivity", "inactivity"]
+    assert raised[1].time == t0 + 7 * hour

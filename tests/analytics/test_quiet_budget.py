@@ -51,10 +51,12 @@ def test_budget_respected_on_normal_days_after_the_history(routine, history):
     events = [e for d in days for e in homes.normal_day(d, rng)]
     alerts = run(routine, history, events, MIDNIGHT + dt.timedelta(days=10))
     assert [a for a in alerts if a.time >= MIDNIGHT] == []
-    # the budget is what holds them back: 100 a day, with a low floor, raises some
-    lavish = run(routine, history, events, MIDNIGHT + dt.timedelta(days=10), budget_per_30d=3000.0,
-                 budget_floor_min=20.0)
-    assert [a for a in lavish if a.time >= MIDNIGHT]
+    # the budget is what holds them back: at 1000 a day every limit falls to its context's own
+    # long-spell threshold (or the floor), far below the limits a budget of 2 a month allows
+    lavish, strict = budget_of(routine, 30000.0), budget_of(routine, 2.0)
+    seen = strict.per_day > 0
+    assert np.allclose(lavish.limits[seen], np.clip(lavish.u[seen], 45.0, None))
+    assert (strict.limits[seen] - lavish.limits[seen]).mean() > 30
 
 
 def test_budget_limit_fires_on_a_collapse_day(routine, history):

@@ -56,3 +56,46 @@ def test_replay_bad_csv_is_a_clear_error(tmp_path):
                         "--alerts-out", str(tmp_path / "a.jsonl")], capture_output=True, text=True, timeout=60)
     assert p.returncode == 2
     assert "bad.csv, line 2" in p.stderr and "teleport" in p.stderr
+
+
+def test_replay_learns_from_the_same_window_as_the_live_hub(tmp_path):
+    """A history of months is read only as far back as the hub's nightly job learns from."""
+    from analytics.replay import learning_window_start
+    from analytics.routine import KEEP_DAYS
+
+    day = homes.START + dt.timedelta(days=14)
+    events = homes.incident_day("normal", day)
+    assert learning_window_start(events, dt.datetime.combine(day, dt.time(23))) == day - dt.timedelta(days=KEEP_DAYS)
+    assert learning_window_start([], dt.datetime.combine(day, dt.time(23))) == day - dt.timedelta(days=KEEP_DAYS)
+    # a broken row from long before the window is never read: the replay is the same as without it
+    history = homes.history(14)
+    write_events(tmp_path / "history.csv", history)
+    text = (tmp_path / "history.csv").read_text().splitlines(keepends=True)
+    old = (homes.START - dt.timedelta(days=KEEP_DAYS + 30)).isoformat()
+    (tmp_path / "long.csv").write_text(text[0] + f"{old}T10:00:00,hall_pir,teleport,1,\n" + "".join(text[1:]))
+    write_events(tmp_path / "events.csv", homes.incident_day("collapse", day))
+    runs = []
+    for name in ("history.csv", "long.csv"):
+        out = tmp_path / f"alerts-{name}.jsonl"
+        p = subprocess.run([sys.executable, "-m", "hub.cli", "replay", "--history", str(tmp_path / name),
+                            "--events", str(tmp_path / "events.csv"), "--until", f"{day}T23:00:00",
+                            "--alerts-out", str(out)], capture_output=True, text=True, timeout=60)
+        assert p.returncode == 0, p.stderr
+        runs.append(out.read_text())
+    assert runs[0] and runs[0] == runs[1]
+
+
+def test_replay_takes_the_inactivity_budget_and_refuses_a_bad_one(tmp_path):
+    history = homes.history(14)
+    day = homes.START + dt.timedelta(days=14)
+    write_events(tmp_path / "history.csv", history)
+    write_events(tmp_path / "events.csv", homes.incident_day("collapse", day))
+    base = [sys.executable, "-m", "hub.cli", "replay", "--history", str(tmp_path / "history.csv"),
+            "--events", str(tmp_path / "events.csv"), "--until", f"{day}T23:00:00",
+            "--alerts-out", str(tmp_path / "a.jsonl")]
+    p = subprocess.run(base + ["--inactivity-budget", "0.5"], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    first = json.loads((tmp_path / "a.jsonl").read_text().splitlines()[0])
+    assert first["kind"] == "inactivity"
+    p = subprocess.run(base + ["--inactivity-budget", "-1"], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 2 and "--inactivity-budget" in p.stderr

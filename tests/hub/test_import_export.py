@@ -80,3 +80,21 @@ def test_export_from_a_missing_store_is_an_error(tmp_path: Path, capsys):
     assert main(["export", "--since", "2024-01-01", str(tmp_path / "o.csv"), "--store", str(missing)]) == 2
     assert "no store at" in capsys.readouterr().err
     assert not (tmp_path / "nope.sqlite").exists()
+
+
+def test_reading_from_a_day_on_skips_earlier_rows_and_checks_the_rest(tmp_path: Path):
+    from hub.csvio import read_events
+    from hub.errors import ImportFormatError
+
+    path = tmp_path / "long.csv"
+    path.write_text(HEADER + "2024-01-02T10:00:00,hall_pir,motion,1,hall\n"
+                    "2024-03-01T09:00:00,hall_pir,motion,1,hall\n2024-03-01T09:00:05,hall_pir,motion,0,hall\n")
+    assert [e.time.day for e in read_events(path, since=dt.date(2024, 2, 1))] == [1, 1]
+    assert len(list(read_events(path))) == 3
+    path.write_text(HEADER + "2024-01-02T10:00:00,hall_pir,motion,1,hall\n2024-03-01T09:00:00,hall_pir,teleport,1,\n")
+    try:
+        list(read_events(path, since=dt.date(2024, 2, 1)))
+    except ImportFormatError as err:
+        assert "line 3" in str(err) and "teleport" in str(err)
+    else:
+        raise AssertionError("a bad row inside the window must still be an error")

@@ -26,7 +26,7 @@ def service(tmp_path, broker, mock_factory):
     config = config_from_dict({
         "household": {"id": "kim-12", "name": "Mrs Kim"},
         "store": {"path": str(tmp_path / "hub.sqlite")},
-        "detection": {"model_dir": str(tmp_path / "models")},
+        "detection": {"model_dir": str(tmp_path / "models"), "inactivity_budget_per_30d": 1.5},
         "mqtt": {"enabled": True, "port": broker.port, "client_id": "hub-kim-12", "devices": [
             {"topic": "zigbee2mqtt/kitchen_pir", "format": "zigbee2mqtt", "sensor": "kitchen_pir",
              "kind": "motion", "room": "kitchen"}]},
@@ -80,6 +80,10 @@ def test_jobs_summarise_retrain_and_apply_retention(service):
     svc.hourly()
     svc.nightly()
     assert routine_path(svc.config.detection.model_dir, "kim-12").exists()
+    # the care organisation's false-alert budget reaches the detectors, also after the retrain
+    engine = svc.detection._engines["kim-12"]
+    assert engine.settings.inactivity_budget_per_30d == 1.5
+    assert {d.budget.budget for d in engine.detectors if getattr(d, "budget", None) is not None} == {1.5}
     assert svc.store.query("SELECT count(*) FROM daily_summaries WHERE household='kim-12'")[0][0] >= 1
     assert svc.store.query("SELECT count(*) FROM summaries WHERE household='kim-12'")[0][0] >= 1
     clock.set(START + dt.timedelta(days=100))
@@ -121,7 +125,7 @@ def test_a_failing_part_of_a_tick_does_not_stop_the_sms_outbox(tmp_path, monkeyp
     config = config_from_dict({
         "household": {"id": "kim-12", "name": "Mrs Kim"},
         "store": {"path": str(tmp_path / "hub.sqlite")},
-        "detection": {"model_dir": str(tmp_path / "models")},
+        "detection": {"model_dir": str(tmp_path / "models"), "inactivity_budget_per_30d": 1.5},
         "alerts": {"contacts": [{"name": "Ji-woo Han", "phone": "+447700900101"}]},
         "panel": {"enabled": False},
     }, source="test.toml")
