@@ -16,11 +16,12 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from analytics.detectors import Context, Detector, DetectorSettings, Finding, default_detectors
+from analytics.detectors import Context, Detector, Finding, default_detectors
 from analytics.routine import ABSENT_RATIO, Routine
 from analytics.state import HomeState, activity_day
 from hub.alert import Alert
 from hub.clock import Clock
+from hub.config import DetectionConfig
 from hub.events import Event
 
 log = logging.getLogger(__name__)
@@ -44,13 +45,13 @@ class Engine:
     """Feeds events into the home's live state and asks every detector what holds now."""
 
     def __init__(self, routine: Routine, clock: Clock, *, household: str = "", name: str = "",
-                 detectors: Sequence[Detector] | None = None, settings: DetectorSettings | None = None) -> None:
+                 detectors: Sequence[Detector] | None = None, config: DetectionConfig | None = None) -> None:
         self.routine = routine
-        self.settings = settings or DetectorSettings()
+        self.config = config or DetectionConfig()
         self.clock = clock
         self.household = household or routine.household
         self.name = name
-        self.detectors = list(detectors) if detectors is not None else default_detectors(routine, self.settings)
+        self.detectors = list(detectors) if detectors is not None else default_detectors(routine, self.config)
         self.state = HomeState(started=clock.now(), exits=frozenset(routine.exit_sensors))
         self._dormant_below = self._dormant_limit(routine)
         self._active: dict[str, Alert] = {}
@@ -70,7 +71,7 @@ class Engine:
         """Swap in a retrained routine: new thresholds, same live state and active conditions
         (an alert still active is not raised again)."""
         self.routine = routine
-        self.detectors = default_detectors(routine, self.settings)
+        self.detectors = default_detectors(routine, self.config)
         self.state.exits = frozenset(routine.exit_sensors)
         self._dormant_below = self._dormant_limit(routine)
 

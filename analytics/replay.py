@@ -16,10 +16,11 @@ import logging
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from analytics.detectors import INACTIVITY_BUDGET_PER_30D, DetectorSettings
 from analytics.engine import Engine
+from analytics.routine import KEEP_DAYS, learn
 from hub.alert import Alert
 from hub.clock import ManualClock
+from hub.config import INACTIVITY_BUDGET_PER_30D, DetectionConfig, inactivity_budget_problem
 from hub.csvio import read_events
 from hub.errors import ImportFormatError
 from hub.events import Event
@@ -47,21 +48,20 @@ def _budget(text: str) -> float:
         value = float(text)
     except ValueError as err:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number") from err
-    if not 0 < value <= 30:
-        raise argparse.ArgumentTypeError("expected a number of false alerts a month above 0 and at most 30")
+    problem = inactivity_budget_problem(value)
+    if problem:
+        raise argparse.ArgumentTypeError(problem)
     return value
 
 
 def replay(history: list[Event], events: Iterable[Event], until: dt.datetime, *, household: str = "",
-           name: str = "", tick_seconds: int = 60, settings: DetectorSettings | None = None) -> Iterator[Alert]:
+           name: str = "", tick_seconds: int = 60, config: DetectionConfig | None = None) -> Iterator[Alert]:
     """Learn from ``history`` and yield the alerts the engine raises replaying ``events``."""
-    from analytics.routine import learn
-
     routine = learn(history, household)
     evs = sorted(events, key=lambda e: e.time)
     start = history[-1].time if history else (evs[0].time if evs else until)
     clock = ManualClock(start)
-    engine = Engine(routine, clock, household=household, name=name, settings=settings)
+    engine = Engine(routine, clock, household=household, name=name, config=config)
     engine.prime(history)
     yield from drive(engine, clock, evs, until, tick_seconds)
 
@@ -92,8 +92,6 @@ def drive(engine: Engine, clock: ManualClock, events: list[Event], until: dt.dat
 def learning_window_start(events: list[Event], until: dt.datetime) -> dt.date:
     """The first day of history the live hub would have learned from on the replayed day: its
     nightly job learns from the ``KEEP_DAYS`` days before that day's midnight."""
-    from analytics.routine import KEEP_DAYS
-
     day = min((e.time for e in events), default=until).date()
     return day - dt.timedelta(days=KEEP_DAYS)
 
@@ -111,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
     with args.alerts_out.open("w", encoding="utf-8") as out:
         for alert in replay(history, events, args.until, household=args.household, name=args.name,
                             tick_seconds=args.tick_seconds,
-                            settings=DetectorSettings(inactivity_budget_per_30d=args.inactivity_budget)):
+                            config=DetectionConfig(inactivity_budget_per_30d=args.inactivity_budget)):
             out.write(json.dumps(alert.to_json()) + "\n")
             n += 1
     log.debug("replay wrote %d alerts to %s", n, args.alerts_out)

@@ -115,6 +115,17 @@ class UplinkConfig:
     max_inflight: int = 1000
 
 
+#: the default false-alert budget, and the most a care organisation may set
+INACTIVITY_BUDGET_PER_30D, MAX_INACTIVITY_BUDGET_PER_30D = 2.0, 30.0
+
+
+def inactivity_budget_problem(value: float) -> str | None:
+    """What is wrong with ``value`` as ``detection.inactivity_budget_per_30d``, or None."""
+    if 0 < value <= MAX_INACTIVITY_BUDGET_PER_30D:
+        return None
+    return f"expected a number of false alerts a month above 0 and at most {MAX_INACTIVITY_BUDGET_PER_30D:g}"
+
+
 @dataclass(frozen=True)
 class DetectionConfig:
     """How the routine is learned and when deviations are raised."""
@@ -123,8 +134,9 @@ class DetectionConfig:
     model_dir: str = "models"
     retrain_at: str = "03:15"
     tick_seconds: int = 60
-    #: false inactivity alerts a month the care organisation accepts per home (see README)
-    inactivity_budget_per_30d: float = 2.0
+    #: false inactivity alerts a month the care organisation accepts per home: its one detection
+    #: setting, the same for every home (everything else is learned); fewer means later alerts
+    inactivity_budget_per_30d: float = INACTIVITY_BUDGET_PER_30D
 
 
 @dataclass(frozen=True)
@@ -254,9 +266,9 @@ def _check(cfg: Config) -> None:
         raise ConfigError(cfg.source, "store.retention_days", "expected a whole number of days >= 1")
     if cfg.office.hub_offline_after_minutes < 1:
         raise ConfigError(cfg.source, "office.hub_offline_after_minutes", "expected a whole number of minutes >= 1")
-    if not 0 < cfg.detection.inactivity_budget_per_30d <= 30:
-        raise ConfigError(cfg.source, "detection.inactivity_budget_per_30d",
-                          "expected a number of false alerts a month above 0 and at most 30")
+    problem = inactivity_budget_problem(cfg.detection.inactivity_budget_per_30d)
+    if problem:
+        raise ConfigError(cfg.source, "detection.inactivity_budget_per_30d", problem)
     if cfg.office.tick_seconds < 1:
         raise ConfigError(cfg.source, "office.tick_seconds", "expected a whole number of seconds >= 1")
     names = [d.sensor for d in cfg.mqtt.devices] + [s.sensor for s in cfg.gpio.sensors]

@@ -14,7 +14,6 @@ import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from analytics.detectors import DetectorSettings
 from analytics.engine import Engine
 from analytics.modelstore import load_routine, routine_path
 from analytics.routine import Routine, learn
@@ -33,11 +32,6 @@ AlertSink = Callable[[Alert], None]
 LATE_TOLERANCE = dt.timedelta(minutes=5)
 #: how much stored history primes a new engine (the current quiet spell, today's activity)
 PRIME_WINDOW = dt.timedelta(days=2)
-
-
-def detector_settings(config: DetectionConfig) -> DetectorSettings:
-    """The detectors' product settings from the hub's configuration."""
-    return DetectorSettings(inactivity_budget_per_30d=config.inactivity_budget_per_30d)
 
 
 def routine_for(store: Store, clock: Clock, model_dir: str | Path, household: str) -> Routine:
@@ -72,10 +66,10 @@ class Detection:
         return list(self._engines)
 
     def watch(self, household: str, routine: Routine, clock: Clock, *, name: str = "",
-              recent: Sequence[Event] = (), settings: DetectorSettings | None = None) -> Engine:
+              recent: Sequence[Event] = (), config: DetectionConfig | None = None) -> Engine:
         """Start watching ``household``; ``recent`` are its last stored events, so a restart
         knows the current quiet spell."""
-        engine = Engine(routine, clock, household=household, name=name, settings=settings)
+        engine = Engine(routine, clock, household=household, name=name, config=config)
         engine.prime(recent)
         with self._lock:
             self._engines[household] = engine

@@ -17,7 +17,7 @@ from typing import Any, TextIO
 from hub.alert import Alert
 from hub.clock import Clock, SystemClock
 from hub.config import Config
-from hub.detection import PRIME_WINDOW, Detection, detector_settings, routine_for
+from hub.detection import PRIME_WINDOW, Detection, routine_for
 from hub.pipeline import EventPipeline
 from hub.store import Store
 
@@ -79,7 +79,7 @@ class HubService:
             routine = routine_for(self.store, self.clock, self.config.detection.model_dir, self.household)
             self.detection.watch(self.household, routine, self.clock, name=self.config.household.name,
                                  recent=self.store.events(since=now - PRIME_WINDOW, household=self.household),
-                                 settings=detector_settings(self.config.detection))
+                                 config=self.config.detection)
         for part in (self.uplink, self.mqtt, self.gpio):
             if part is not None:
                 part.start()

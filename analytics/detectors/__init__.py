@@ -15,6 +15,7 @@ import numpy as np
 
 from analytics.routine import SLOT_MIN, SLOTS, Routine
 from analytics.state import HomeState
+from hub.config import DetectionConfig
 
 
 @dataclass(frozen=True)
@@ -76,21 +77,8 @@ def shrink(n_days: int, full: int = 28, most: float = 1.0) -> float:
     return 1.0 + most * min(1.0, max(0.0, (full - n_days) / full))
 
 
-#: the false inactivity alerts a month the care organisation accepts per home, by default
-INACTIVITY_BUDGET_PER_30D = 2.0
-
-
-@dataclass(frozen=True)
-class DetectorSettings:
-    """What the care organisation decides, the same for every home it looks after (everything
-    else is learned from each home). ``inactivity_budget_per_30d``: how many false inactivity
-    alerts a month a home may cost; fewer means later alerts for a real fall."""
-
-    inactivity_budget_per_30d: float = INACTIVITY_BUDGET_PER_30D
-
-
-def default_detectors(routine: Routine, settings: DetectorSettings | None = None) -> list[Detector]:
-    """Every detector the hub runs, built from one routine."""
+def default_detectors(routine: Routine, config: DetectionConfig | None = None) -> list[Detector]:
+    """Every detector the hub runs, built from one routine and the care organisation's settings."""
     from analytics.detectors.appliance_on import ApplianceOn
     from analytics.detectors.inactivity import Inactivity
     from analytics.detectors.low_activity import LowActivity
@@ -98,6 +86,6 @@ def default_detectors(routine: Routine, settings: DetectorSettings | None = None
     from analytics.detectors.no_wake import NoWake
     from analytics.detectors.sensor_health import SensorHealth
 
-    settings = settings or DetectorSettings()
-    return [Inactivity(routine, budget_per_30d=settings.inactivity_budget_per_30d), NoWake(routine),
+    config = config or DetectionConfig()
+    return [Inactivity(routine, budget_per_30d=config.inactivity_budget_per_30d), NoWake(routine),
             LowActivity(routine), NightActivity(routine), ApplianceOn(routine), SensorHealth(routine)]

@@ -47,14 +47,14 @@ import datetime as dt
 
 import numpy as np
 
-from analytics.detectors import (INACTIVITY_BUDGET_PER_30D, Context, Finding, minute_of_day, shrink, slot_of,
-                                 windowed_max)
+from analytics.detectors import Context, Finding, minute_of_day, shrink, slot_of, windowed_max
 from analytics.detectors.no_wake import NIGHT_END_HOUR, wake_times
 from analytics.explain import clock, duration, how_rare, last_seen, place, sms_text, who
 from analytics.quiet_budget import QuietBudget, Tail
 from analytics.routine import FOLLOW_FROM_HOUR, FOLLOW_TO_HOUR, Routine
 from analytics.sensors import is_bed
 from analytics.state import HomeState
+from hub.config import INACTIVITY_BUDGET_PER_30D
 
 #: with no history: the longest quiet assumed by day (08-22) and at night
 PRIOR_DAY_MIN, PRIOR_NIGHT_MIN = 240.0, 600.0

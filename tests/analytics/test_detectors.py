@@ -170,10 +170,10 @@ def test_a_night_slept_through_waits_for_the_usual_get_up_time(routine, history)
 
 
 def test_the_inactivity_budget_is_a_product_setting(routine):
-    from analytics.detectors import DetectorSettings
+    from hub.config import DetectionConfig
 
-    strict = Engine(routine, ManualClock(MIDNIGHT), settings=DetectorSettings(inactivity_budget_per_30d=0.5))
-    lax = Engine(routine, ManualClock(MIDNIGHT), settings=DetectorSettings(inactivity_budget_per_30d=8.0))
+    strict = Engine(routine, ManualClock(MIDNIGHT), config=DetectionConfig(inactivity_budget_per_30d=0.5))
+    lax = Engine(routine, ManualClock(MIDNIGHT), config=DetectionConfig(inactivity_budget_per_30d=8.0))
     strict_limits, lax_limits = (next(d for d in e.detectors if isinstance(d, Inactivity)).budget for e in (strict, lax))
     assert strict_limits.budget == 0.5 and lax_limits.budget == 8.0
     # fewer false alerts allowed means longer waits, never shorter ones

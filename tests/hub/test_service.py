@@ -82,7 +82,7 @@ def test_jobs_summarise_retrain_and_apply_retention(service):
     assert routine_path(svc.config.detection.model_dir, "kim-12").exists()
     # the care organisation's false-alert budget reaches the detectors, also after the retrain
     engine = svc.detection._engines["kim-12"]
-    assert engine.settings.inactivity_budget_per_30d == 1.5
+    assert engine.config.inactivity_budget_per_30d == 1.5
     assert {d.budget.budget for d in engine.detectors if getattr(d, "budget", None) is not None} == {1.5}
     assert svc.store.query("SELECT count(*) FROM daily_summaries WHERE household='kim-12'")[0][0] >= 1
     assert svc.store.query("SELECT count(*) FROM summaries WHERE household='kim-12'")[0][0] >= 1
