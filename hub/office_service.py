@@ -18,6 +18,7 @@ from hub.clock import Clock, SystemClock
 from hub.config import Config
 from hub.office import OfficeReceiver
 from hub.office_watch import check_hubs
+from hub.shutdown import stop_each
 from hub.store import Store
 
 log = logging.getLogger(__name__)
@@ -76,9 +77,5 @@ class OfficeService:
             self.scheduler and (lambda: self.scheduler.shutdown(wait=False)),
             self.receiver.stop,
         ]
-        for stop in filter(None, stops):
-            try:
-                stop()
-            except Exception:  # one part failing to stop must not keep the others running
-                log.exception("stopping %r failed", stop)
+        stop_each(stops)
         self.store.close()

@@ -19,6 +19,7 @@ from hub.clock import Clock, SystemClock
 from hub.config import Config
 from hub.detection import PRIME_WINDOW, Detection, routine_for
 from hub.pipeline import EventPipeline
+from hub.shutdown import stop_each
 from hub.store import Store
 
 log = logging.getLogger(__name__)
@@ -102,11 +103,7 @@ class HubService:
             self.mqtt and self.mqtt.stop,
             self.uplink and self.uplink.stop,
         ]
-        for stop in filter(None, stops):
-            try:
-                stop()
-            except Exception:  # one part failing to stop must not keep the others running
-                log.exception("stopping %r failed", stop)
+        stop_each(stops)
         self.store.close()
 
     # ------------------------------------------------------------------ jobs (the scheduler calls these)

@@ -177,15 +177,23 @@ class _Handler(BaseHTTPRequestHandler):
             state.requests.append(rec)
         return rec
 
+    def _refused(self, rec) -> bool:
+        """Answer as Twilio does a wrong address (404) or bad credentials (401); True if so."""
+        if rec.path != f"/2010-04-01/Accounts/{self.server_state.account_sid}/Messages.json":
+            rec.status = 404
+            self._reply(404, {"code": 20404, "message": "Not Found", "status": 404})
+            return True
+        if not rec.authorised:
+            rec.status, body = _error("bad_credentials")
+            self._reply(rec.status, body)
+            return True
+        return False
+
     def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
         state = self.server_state
         rec = self._record(self._read_form())
-        if rec.path != f"/2010-04-01/Accounts/{state.account_sid}/Messages.json":
-            rec.status = 404
-            return self._reply(404, {"code": 20404, "message": "Not Found", "status": 404})
-        if not rec.authorised:
-            rec.status, body = _error("bad_credentials")
-            return self._reply(rec.status, body)
+        if self._refused(rec):
+            return
         kill, state.kill_on_create = state.kill_on_create, None
         if kill and kill[0] == "before_accept":
             os.kill(kill[1], signal.SIGKILL)  # the sender dies before Twilio took the message
@@ -202,11 +210,7 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802
         state = self.server_state
         rec = self._record({})
-        if rec.path != f"/2010-04-01/Accounts/{state.account_sid}/Messages.json":
-            rec.status = 404
-            return self._reply(404, {"code": 20404, "message": "Not Found", "status": 404})
-        if not rec.authorised:
-            rec.status, body = _error("bad_credentials")
-            return self._reply(rec.status, body)
+        if self._refused(rec):
+            return
         rec.status = 200
         self._reply(200, state.page(rec.query))
