@@ -47,8 +47,8 @@ class HomeState:
     last_report: dict[str, dt.datetime] = field(default_factory=dict)
     unavailable: dict[str, dt.datetime] = field(default_factory=dict)
     battery: dict[str, float] = field(default_factory=dict)
-    #: (time, whether the resident was out just before): coming home vs. going out
-    front_door_events: list[tuple[dt.datetime, bool]] = field(default_factory=list)
+    #: (time, whether the resident was out just before, door): coming home vs. going out
+    front_door_events: list[tuple[dt.datetime, bool, str]] = field(default_factory=list)
     #: activations of sensors not in the bed since 06:00 (every report), and minutes out since 06:00
     #: up to the last return home
     moves_today: int = 0
@@ -141,7 +141,7 @@ class HomeState:
         if named or e.sensor in self.exits:
             self._door_was_out = self.out
             if named:  # a learned exit is a statistical guess: not enough to call a night opening odd
-                self.front_door_events.append((e.time, self._door_was_out))
+                self.front_door_events.append((e.time, self._door_was_out, e.sensor))
             self.last_front = e.time
             del self.front_door_events[:-50]
         else:

@@ -2,7 +2,9 @@
 
 Two signs, between ``start_minute`` and ``end_minute`` after midnight: moving through more distinct places within
 half an hour than on any history night around this time (plus a margin), and the front door
-opening at a time of night it never opened in the history.
+opening at a time of night it never opened in the history. The opening is judged a moment after
+it (at the door's next report or the next clock tick), so the message can say whether the door
+was shut again or is still open.
 """
 from __future__ import annotations
 
@@ -44,13 +46,16 @@ class NightActivity:
         if not self._is_night(minute_of_day(now)):
             return []
         cond = f"night_activity:{activity_day(now).isoformat()}"
-        door = next((t for t, was_out in reversed(s.front_door_events)
-                     if (now - t).total_seconds() <= 1800 and not was_out), None)
+        door, sensor = next(((t, d) for t, was_out, d in reversed(s.front_door_events)
+                             if 0 < (now - t).total_seconds() <= 1800 and not was_out), (None, ""))
         if door is not None and self._is_night(minute_of_day(door)) and self._door_unusual(minute_of_day(door)):
-            msg = (f"Front door opened at {clock(door)} during the night. In the last {self.n_days} nights "
-                   f"{who(ctx.name)} never opened it around this time.")
+            still_open = sensor in s.on_since
+            state = "It is still open." if still_open else "It was shut again."
+            msg = (f"Front door opened at {clock(door)} during the night. {state} In the last {self.n_days} "
+                   f"nights {who(ctx.name)} never opened it around this time.")
             return [Finding(cond, "night_activity", "high", sms_text(msg), once=True,
-                            evidence={"front_door": door.isoformat(), "nights": self.n_days})]
+                            evidence={"front_door": door.isoformat(), "still_open": still_open,
+                                      "nights": self.n_days})]
         places = s.places_recently(now)
         limit = float(self.limit[slot_of(now)])
         if len(places) < limit:

@@ -180,3 +180,23 @@ def test_the_inactivity_budget_is_a_product_setting(routine):
     assert (strict_limits.limits >= lax_limits.limits).all() and (strict_limits.limits > lax_limits.limits).any()
     strict.use_routine(routine)  # a nightly retrain keeps the setting
     assert next(d for d in strict.detectors if isinstance(d, Inactivity)).budget.budget == 0.5
+
+
+@pytest.mark.parametrize("shut_after_s,state", [(5, "It was shut again."), (None, "It is still open.")])
+def test_front_door_at_night_is_reported_a_moment_later_saying_whether_it_was_shut(routine, history,
+                                                                                   shut_after_s, state):
+    """Only the front door, at 02:30, a time it never opens: judged once the opening is over (its
+    next report or the next clock tick), never at the very instant, and the message says how it was left."""
+    night = [e for e in homes.incident_day("normal", DAY) if e.time < MIDNIGHT + dt.timedelta(hours=2)]
+    opened = MIDNIGHT + dt.timedelta(hours=2, minutes=30, seconds=20)
+    door = [Event(opened, "front_door", "door", 1.0)]
+    if shut_after_s is not None:
+        door.append(Event(opened + dt.timedelta(seconds=shut_after_s), "front_door", "door", 0.0))
+    clock = ManualClock(history[-1].time)
+    engine = Engine(routine, clock, household="test-home", detectors=[NightActivity(routine)])
+    engine.prime(history)
+    alerts = list(drive(engine, clock, night + door, MIDNIGHT + dt.timedelta(hours=4)))
+    assert [a.kind for a in alerts] == ["night_activity"]
+    assert opened < alerts[0].time <= opened + dt.timedelta(minutes=1)
+    assert "Front door opened at 02:30" in alerts[0].message and state in alerts[0].message
+    assert alerts[0].evidence["still_open"] is (shut_after_s is None)
