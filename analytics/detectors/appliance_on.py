@@ -7,8 +7,9 @@ times, or on ``often_share`` of its uses: typically a reed switch on an applianc
 left open) cannot tell a left-on appliance from a door left open, so alerting on it would mean
 false alarms: past the longest on-time ever seen it is reported as a technical
 ``sensor_stuck`` for the equipment to be checked, not as an emergency. With nobody moving for
-``still_min`` the limit is halved (but not below the floor):
-a cooker left on by someone who has stopped moving is the dangerous case.
+``still_min`` the limit is halved (but not below the floor, nor below the longest on-time seen in
+normal life (``stuck_hours`` at most), so a long film watched without moving is no alarm): a cooker left on by someone who
+has stopped moving is the dangerous case.
 
 No cooking or washing appliance runs for ``stuck_hours``: an appliance whose limit is that long
 (it is on for days in normal life) reports a stuck sensor (``sensor_stuck``, technical) instead,
@@ -36,11 +37,14 @@ class ApplianceOn:
         #: appliances often on past their limit in normal life: (times, uses)
         self.often_long: dict[str, tuple[int, int]] = {}
         self.usual: dict[str, float] = {}
+        self.longest: dict[str, float] = {}
         for sensor, mins in routine.appliance_minutes.items():
             if len(mins) >= 3:
                 a = np.asarray(mins)
                 usual = float(np.quantile(a, 0.75))
                 self.usual[sensor] = usual
+                # on for longer than any appliance runs is a fault or a door left open, not a use
+                self.longest[sensor] = float(a[a < stuck_hours * 60].max(initial=0.0))
                 limit = float(np.clip(usual * factor, floor_min, ceiling_min))
                 longer = int(np.sum(a > limit))
                 if longer >= often_uses or (longer and longer >= often_share * a.size):
@@ -66,8 +70,8 @@ class ApplianceOn:
             limit = self.limits.get(sensor, self.prior)
             other = s.last_activation if s.last_activation_sensor != sensor else since
             still = other is not None and (now - other).total_seconds() / 60 >= self.still
-            if still:
-                limit = max(self.floor, limit / 2)
+            if still:  # but an on-time seen before in normal life is no sign of trouble (a long film)
+                limit = max(self.floor, limit / 2, self.longest.get(sensor, 0.0))
             if on_min < limit:
                 continue
             usual = self.usual.get(sensor)

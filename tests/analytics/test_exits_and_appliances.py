@@ -84,6 +84,24 @@ def test_appliance_often_on_for_hours_is_reported_as_equipment():
     assert [(f.kind, f.technical) for f in stove] == [("appliance_on", False)]
 
 
+def test_nobody_moving_shortens_the_wait_but_not_below_the_longest_normal_use():
+    """A film watched without moving is no alarm; a TV on longer than ever, with nobody moving, is."""
+    t0 = dt.datetime(2024, 5, 1, 19, 0)
+    routine = empty_routine("h")
+    routine.appliance_minutes = {"tv": [90.0] * 15 + [200.0, 220.0, 240.0]}
+    detector = ApplianceOn(routine)
+    assert detector.limits["tv"] == 300  # 4 x its usual 90 min, at most 5 h
+    s = _state_with("tv", t0)  # switched on, then nothing moved
+    assert detector.check(Context(s, t0 + dt.timedelta(hours=3))) == []  # half the limit, but seen before
+    late = detector.check(Context(s, t0 + dt.timedelta(hours=4, minutes=1)))
+    assert [(f.kind, f.severity) for f in late] == [("appliance_on", "high")]
+    assert late[0].evidence["nobody_moving"] is True and late[0].evidence["limit_min"] == 240
+    # a kettle once reported "on" for a day and a half (a fault) has still never boiled for hours
+    routine.appliance_minutes = {"kettle": [3.0] * 30 + [2000.0]}
+    kettle = ApplianceOn(routine).check(Context(_state_with("kettle", t0), t0 + dt.timedelta(hours=2, minutes=1)))
+    assert [(f.kind, f.evidence["limit_min"]) for f in kettle] == [("appliance_on", 120)]
+
+
 class _Says:
     """A test detector that reports one finding from a given time on."""
 
