@@ -7,9 +7,9 @@ times, or on ``often_share`` of its uses: typically a reed switch on an applianc
 left open) cannot tell a left-on appliance from a door left open, so alerting on it would mean
 false alarms: past the longest on-time ever seen it is reported as a technical
 ``sensor_stuck`` for the equipment to be checked, not as an emergency. With nobody moving for
-``still_min`` the limit is halved (but not below the floor, nor below the longest on-time seen in
-normal life (``stuck_hours`` at most), so a long film watched without moving is no alarm): a cooker left on by someone who
-has stopped moving is the dangerous case.
+``still_min`` the limit is halved, but not below the floor nor below the longest on-time seen in
+normal life (under ``stuck_hours``; a long film watched without moving is no alarm): a cooker
+left on by someone who has stopped moving is the dangerous case.
 
 No cooking or washing appliance runs for ``stuck_hours``: an appliance whose limit is that long
 (it is on for days in normal life) reports a stuck sensor (``sensor_stuck``, technical) instead,
