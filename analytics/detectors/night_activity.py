@@ -1,7 +1,8 @@
 """``night_activity``: movement at night unlike this person's nights.
 
 Two signs, between ``start_minute`` and ``end_minute`` after midnight: moving through more distinct places within
-half an hour than on any history night around this time (plus a margin), and the front door
+half an hour than on any history night around this time (plus a margin, and at least ``floor``
+places or every place a small home has), and the front door
 opening at a time of night it never opened in the history. The opening is judged a moment after
 it (at the door's next report or the next clock tick), so the message can say whether the door
 was shut again or is still open.
@@ -13,7 +14,11 @@ import numpy as np
 from analytics.detectors import Context, Finding, minute_of_day, slot_of, windowed_max
 from analytics.explain import clock, sms_text, who
 from analytics.routine import Routine
+from analytics.sensors import is_sleep_sensor
 from analytics.state import activity_day
+
+#: kinds of sensor a person sets off by walking past or through (not appliances, mats or flushes)
+MOVEMENT_KINDS = ("motion", "door", "contact", "light")
 
 
 class NightActivity:
@@ -24,7 +29,10 @@ class NightActivity:
         self.n_days = routine.n_days
         per_day = windowed_max(routine.night, window_slots)
         self.usual = per_day.max(axis=0) if per_day.size else np.zeros(288)
-        self.limit = np.maximum(self.usual + margin, floor)
+        # a small home cannot show more places than it has: then the floor is all of them
+        places = sum(1 for sensor, kind in routine.sensor_kinds.items()
+                     if kind in MOVEMENT_KINDS and not is_sleep_sensor(sensor, kind))
+        self.limit = np.maximum(self.usual + margin, min(floor, places) if places else floor)
         self.start, self.end = start_minute, end_minute
         self.door_nights = np.asarray(routine.front_door_night, dtype=float)
         self.door_tolerance = door_tolerance_min

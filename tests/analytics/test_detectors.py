@@ -6,6 +6,7 @@ import functools
 
 import pytest
 
+from analytics.detectors import slot_of
 from analytics.detectors.appliance_on import ApplianceOn
 from analytics.detectors.inactivity import Inactivity
 from analytics.detectors.low_activity import LowActivity
@@ -14,6 +15,7 @@ from analytics.detectors.no_wake import NoWake
 from analytics.detectors.sensor_health import SensorHealth
 from analytics.engine import Engine
 from analytics.replay import drive
+from analytics.routine import learn
 from hub.clock import ManualClock
 from hub.events import Event
 from tests.analytics import homes
@@ -200,3 +202,29 @@ def test_front_door_at_night_is_reported_a_moment_later_saying_whether_it_was_sh
     assert opened < alerts[0].time <= opened + dt.timedelta(minutes=1)
     assert "Front door opened at 02:30" in alerts[0].message and state in alerts[0].message
     assert alerts[0].evidence["still_open"] is (shut_after_s is None)
+
+
+def test_wandering_through_every_place_of_a_small_home_is_reported():
+    """Five places to walk through (four rooms and an unnamed outside door): a night through all
+    of them is wandering, though the home has fewer places than the usual floor of seven."""
+    def unnamed(events):
+        return [Event(e.time, "door_3" if e.sensor == "front_door" else e.sensor, e.kind, e.value) for e in events]
+
+    history = unnamed(homes.history(21))
+    routine = learn(history, "small-home")
+    detector = NightActivity(routine)
+    assert detector.limit[slot_of(MIDNIGHT + dt.timedelta(hours=2))] == 5
+    clock = ManualClock(history[-1].time)
+    engine = Engine(routine, clock, household="small-home", detectors=[detector])
+    engine.prime(history)
+    night = unnamed(e for e in homes.incident_day("wandering", DAY) if e.time < MIDNIGHT + dt.timedelta(hours=6))
+    alerts = list(drive(engine, clock, night, MIDNIGHT + dt.timedelta(hours=6)))
+    assert [a.kind for a in alerts] == ["night_activity"]
+    assert "5 places in the last 30 min" in alerts[0].message
+    assert MIDNIGHT + dt.timedelta(hours=2) < alerts[0].time <= MIDNIGHT + dt.timedelta(hours=2, minutes=30)
+    # an ordinary night in the same home raises nothing
+    clock = ManualClock(history[-1].time)
+    engine = Engine(routine, clock, household="small-home", detectors=[NightActivity(routine)])
+    engine.prime(history)
+    calm = unnamed(e for e in homes.incident_day("normal", DAY) if e.time < MIDNIGHT + dt.timedelta(hours=6))
+    assert list(drive(engine, clock, calm, MIDNIGHT + dt.timedelta(hours=6))) == []
