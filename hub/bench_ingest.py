@@ -51,16 +51,23 @@ from hub.store import Store
 
 log = logging.getLogger(__name__)
 
+
+def example_devices(household: str) -> tuple[DeviceConfig, ...]:
+    """One device of every payload format, as a household's config would list them (the bench's
+    home, and the tests' that talk to a real broker)."""
+    return (
+        DeviceConfig("zigbee2mqtt/hall_pir", "zigbee2mqtt", "hall_pir", "motion", "hall"),
+        DeviceConfig("zigbee2mqtt/front_door", "zigbee2mqtt", "front_door", "door", "hall"),
+        DeviceConfig("zigbee2mqtt/kettle_plug", "zigbee2mqtt", "kettle", "appliance", "kitchen", on_watts=100),
+        DeviceConfig("tele/tv", "tasmota", "tv", "appliance", "living", on_watts=20),
+        DeviceConfig("shellies/shellyplug-s-ABC123", "shelly_gen1", "lamp", "appliance", "living", on_watts=5),
+        DeviceConfig("shellyplus1pm-XYZ", "shelly_gen2", "heater", "appliance", "bedroom", on_watts=30),
+        DeviceConfig(f"eldercare/{household}/sensor/bed", "native", "bed", "pressure", "bedroom"),
+    )
+
+
 HOUSEHOLD = "bench"
-DEVICES = (
-    DeviceConfig("zigbee2mqtt/hall_pir", "zigbee2mqtt", "hall_pir", "motion", "hall"),
-    DeviceConfig("zigbee2mqtt/front_door", "zigbee2mqtt", "front_door", "door", "hall"),
-    DeviceConfig("zigbee2mqtt/kettle_plug", "zigbee2mqtt", "kettle", "appliance", "kitchen", on_watts=100),
-    DeviceConfig("tele/tv", "tasmota", "tv", "appliance", "living", on_watts=20),
-    DeviceConfig("shellies/shellyplug-s-B1", "shelly_gen1", "lamp", "appliance", "living", on_watts=5),
-    DeviceConfig("shellyplus1pm-C2", "shelly_gen2", "heater", "appliance", "bedroom", on_watts=30),
-    DeviceConfig(f"eldercare/{HOUSEHOLD}/sensor/bed", "native", "bed", "pressure", "bedroom"),
-)
+DEVICES = example_devices(HOUSEHOLD)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -92,10 +99,10 @@ def payloads(n: int) -> list[tuple[str, bytes]]:
                 "Total": 514.153, "Yesterday": 1.495, "Today": 0.537, "Power": 56 * on, "Factor": 0.61,
                 "Voltage": 234, "Current": 0.392 * on}})
         elif k == 4:
-            out.append(("shellies/shellyplug-s-B1/relay/0/power", f"{41.25 * on:.2f}".encode()))
+            out.append(("shellies/shellyplug-s-ABC123/relay/0/power", f"{41.25 * on:.2f}".encode()))
             continue
         elif k == 5:
-            msg = ("shellyplus1pm-C2/status/switch:0", {"id": 0, "source": "timer", "output": bool(on),
+            msg = ("shellyplus1pm-XYZ/status/switch:0", {"id": 0, "source": "timer", "output": bool(on),
                                                         "apower": 41.2 * on, "voltage": 230.1, "current": 0.21,
                                                         "aenergy": {"total": 1234.567, "by_minute": [690.1, 688.0],
                                                                     "minute_ts": 1736062260}})

@@ -7,20 +7,12 @@ from collections.abc import Callable, Iterable
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
-from hub.config import DeviceConfig
+from hub.bench_ingest import example_devices
 
 HOUSEHOLD = "h1"
 
 #: One device of every format, as a household's config would list them.
-DEVICES = (
-    DeviceConfig("zigbee2mqtt/hall_pir", "zigbee2mqtt", "hall_pir", "motion", "hall"),
-    DeviceConfig("zigbee2mqtt/front_door", "zigbee2mqtt", "front_door", "door", "hall"),
-    DeviceConfig("zigbee2mqtt/kettle_plug", "zigbee2mqtt", "kettle", "appliance", "kitchen", on_watts=100),
-    DeviceConfig("tele/tv", "tasmota", "tv", "appliance", "living", on_watts=20),
-    DeviceConfig("shellies/shellyplug-s-ABC123", "shelly_gen1", "lamp", "appliance", "living", on_watts=5),
-    DeviceConfig("shellyplus1pm-XYZ", "shelly_gen2", "heater", "appliance", "bedroom", on_watts=30),
-    DeviceConfig("eldercare/h1/sensor/bed", "native", "bed", "pressure", "bedroom"),
-)
+DEVICES = example_devices(HOUSEHOLD)
 
 
 def wait_until(predicate: Callable[[], bool], timeout: float = 10.0, what: str = "condition") -> None:
