@@ -38,13 +38,14 @@ class ApplianceOn:
         self.often_long: dict[str, tuple[int, int]] = {}
         self.usual: dict[str, float] = {}
         self.longest: dict[str, float] = {}
+        self.stuck_min = stuck_hours * 60
         for sensor, mins in routine.appliance_minutes.items():
             if len(mins) >= 3:
                 a = np.asarray(mins)
                 usual = float(np.quantile(a, 0.75))
                 self.usual[sensor] = usual
                 # on for longer than any appliance runs is a fault or a door left open, not a use
-                self.longest[sensor] = float(a[a < stuck_hours * 60].max(initial=0.0))
+                self.longest[sensor] = float(a[a < self.stuck_min].max(initial=0.0))
                 limit = float(np.clip(usual * factor, floor_min, ceiling_min))
                 longer = int(np.sum(a > limit))
                 if longer >= often_uses or (longer and longer >= often_share * a.size):
@@ -54,7 +55,6 @@ class ApplianceOn:
                     limit = max(limit, float(a.max()) * 1.2)
                 self.limits[sensor] = limit
         self.prior, self.floor, self.still = prior_min, floor_min, still_min
-        self.stuck_min = stuck_hours * 60
         self._raised: dict[str, tuple[dt.datetime, Finding]] = {}
 
     def check(self, ctx: Context) -> list[Finding]:
