@@ -129,26 +129,35 @@ class Store:
                 raise StoreError(f"query failed: {err}") from err
 
     def migrate(self, component: str, migrations: Sequence[str]) -> int:
-        """Apply ``component``'s migrations this file has not seen yet; return its version."""
+        """Apply ``component``'s migrations this file has not seen yet; return its version.
+
+        Each step reads the file's version and applies the next migration in one write
+        transaction, so processes opening a new file at once (the hub and the panel at first
+        start) never apply the same migration twice."""
         with self._lock:
             self._conn.execute(
                 "CREATE TABLE IF NOT EXISTS schema_versions (component TEXT PRIMARY KEY, version INTEGER NOT NULL)")
-            row = self._conn.execute("SELECT version FROM schema_versions WHERE component=?", (component,)).fetchone()
-            current = row[0] if row else 0
-            if current > len(migrations):
-                raise StoreError(f"{self.path}: {component} schema version {current} is newer than this "
-                                 f"program knows ({len(migrations)}); upgrade eldercare")
-            for version in range(current + 1, len(migrations) + 1):
+            current = 0
+            while True:
+                self._conn.execute("BEGIN IMMEDIATE")
                 try:
-                    self._conn.execute("BEGIN IMMEDIATE")
-                    for statement in _statements(migrations[version - 1]):
+                    row = self._conn.execute("SELECT version FROM schema_versions WHERE component=?",
+                                             (component,)).fetchone()
+                    current = row[0] if row else 0
+                    if current >= len(migrations):
+                        self._conn.execute("COMMIT")
+                        break
+                    for statement in _statements(migrations[current]):
                         self._conn.execute(statement)
-                    self._conn.execute("INSERT OR REPLACE INTO schema_versions VALUES (?, ?)", (component, version))
+                    self._conn.execute("INSERT OR REPLACE INTO schema_versions VALUES (?, ?)", (component, current + 1))
                     self._conn.execute("COMMIT")
                 except sqlite3.Error as err:
                     self._conn.execute("ROLLBACK")
-                    raise StoreError(f"{self.path}: migration {component} v{version} failed: {err}") from err
-                log.info("migrated %s schema to v%d", component, version)
+                    raise StoreError(f"{self.path}: migration {component} v{current + 1} failed: {err}") from err
+                log.info("migrated %s schema to v%d", component, current + 1)
+            if current > len(migrations):
+                raise StoreError(f"{self.path}: {component} schema version {current} is newer than this "
+                                 f"program knows ({len(migrations)}); upgrade eldercare")
             return len(migrations)
 
     # ------------------------------------------------------------------ events

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
 
 import pytest
 
@@ -50,6 +51,32 @@ def test_component_migrations_apply_once_and_in_order(store):
     assert store.migrate("notes", steps) == 2
     cols = [r[1] for r in store.query("PRAGMA table_info(notes)")]
     assert cols == ["id", "text", "author"]
+
+
+def _open_and_report(path: str, go, errors) -> None:
+    go.wait(30)
+    try:
+        Store(path).close()
+    except StoreError as err:
+        errors.put(str(err))
+
+
+def test_processes_opening_a_new_file_at_once_migrate_it_once(tmp_path):
+    # the hub, the panel and the CLI may all open a fresh install's store in the same instant
+    ctx = multiprocessing.get_context("fork")
+    errors, go = ctx.Queue(), ctx.Event()
+    paths = [str(tmp_path / f"fresh{attempt}.sqlite") for attempt in range(16)]
+    openers = [ctx.Process(target=_open_and_report, args=(path, go, errors)) for path in paths for _ in range(3)]
+    for p in openers:
+        p.start()
+    go.set()  # every process started: all open at once
+    for p in openers:
+        p.join(30)
+        assert p.exitcode == 0
+    for path in paths:
+        with Store(path) as s:
+            assert s.query("SELECT version FROM schema_versions WHERE component='core'")[0][0] >= 1
+    assert errors.empty()
 
 
 def test_a_newer_schema_than_the_program_is_refused(store):
