@@ -39,14 +39,14 @@ class EventPipeline:
         with self._store.transaction() as conn:
             seen: set[str] = set()
             for i in range(0, len(events), 500):
-                ids = [e.source_id for e in events[i:i + 500]]
+                ids = [e.reading_id for e in events[i:i + 500]]
                 marks = ",".join("?" * len(ids))
                 seen.update(r[0] for r in conn.execute(
                     f"SELECT source_id FROM events WHERE source_id IN ({marks})", ids))
             fresh = []
             for e in events:
-                if e.source_id not in seen:
-                    seen.add(e.source_id)
+                if e.reading_id not in seen:
+                    seen.add(e.reading_id)
                     fresh.append(e)
             self._store.add_events(fresh, conn=conn)
         self.notify(fresh)

@@ -167,7 +167,7 @@ class Store:
 
         Pass ``conn`` to take part in a transaction the caller already holds.
         """
-        rows = [(format_time(e.time), e.household, e.sensor, e.kind, e.value, e.room, e.source_id) for e in events]
+        rows = [(format_time(e.time), e.household, e.sensor, e.kind, e.value, e.room, e.reading_id) for e in events]
         sql = ("INSERT OR IGNORE INTO events (ts, household, sensor, kind, value, room, source_id) "
                "VALUES (?, ?, ?, ?, ?, ?, ?)")
         if conn is not None:

@@ -41,9 +41,9 @@ class ApplianceStates:
                 out.append(e)
                 on = e.value >= on_watts.get(e.sensor, 10.0)
                 if self._changed(e.sensor, on):
-                    # a delivery-based id extends to the switch it causes; a natural key ("n:") is
-                    # recomputed for the appliance event itself
-                    sid = "" if e.source_id.startswith("n:") else f"{e.source_id}/switch"
+                    # a delivery-based id extends to the switch it causes; without one the
+                    # appliance event gets its own natural key
+                    sid = f"{e.source_id}/switch" if e.source_id else ""
                     out.append(Event(e.time, e.sensor, "appliance", float(on), e.room, e.household, sid))
             elif e.kind == "appliance":
                 if self._changed(e.sensor, e.value > 0):

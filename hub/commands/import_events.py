@@ -97,10 +97,10 @@ def import_file(store: Store, path: Path, household: str, progress: Progress | N
             for event in parse_events(reader, str(path), household):
                 if event.time != current:
                     current, repeats = event.time, {}
-                seen = repeats.get(event.source_id, 0)
-                repeats[event.source_id] = seen + 1
+                seen = repeats.get(event.reading_id, 0)
+                repeats[event.reading_id] = seen + 1
                 if seen:
-                    event = dataclasses.replace(event, source_id=f"{event.source_id}#{seen}")
+                    event = dataclasses.replace(event, source_id=f"{event.reading_id}#{seen}")
                 chunk.append(event)
                 if len(chunk) >= CHUNK:
                     new += store.add_events(chunk, conn=conn)

@@ -45,7 +45,7 @@ def test_same_seed_same_stream_and_other_seeds_differ():
     b = list(SimulatedHome("home-1", seed=7).events(START, end))
     c = list(SimulatedHome("home-1", seed=8).events(START, end))
     assert a == b
-    assert [e.source_id for e in a] == [e.source_id for e in b]
+    assert [e.reading_id for e in a] == [e.reading_id for e in b]
     assert a != c
 
 

@@ -26,8 +26,9 @@ def test_event_rejects_unknown_kind_and_empty_sensor():
 
 def test_natural_key_is_stable_and_distinguishes_readings():
     a = Event(dt.datetime(2024, 1, 1, 7), "pir", "motion", 1)
-    assert a.source_id == Event(dt.datetime(2024, 1, 1, 7), "pir", "motion", 1).source_id
-    assert a.source_id != Event(dt.datetime(2024, 1, 1, 7), "pir", "motion", 0).source_id
+    assert a.reading_id == Event(dt.datetime(2024, 1, 1, 7), "pir", "motion", 1).reading_id
+    assert a.reading_id != Event(dt.datetime(2024, 1, 1, 7), "pir", "motion", 0).reading_id
+    assert Event(a.time, "pir", "motion", 1, source_id="mqtt:7").reading_id == "mqtt:7"
 
 
 def test_csv_round_trip_is_exact():

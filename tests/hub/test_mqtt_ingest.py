@@ -53,7 +53,7 @@ def test_same_payload_repeated_is_stored_every_time(broker, store, clock):
 def test_on_stored_gets_committed_events(broker, store, clock):
     seen = []
     ingest = make_ingest(broker, store, clock, on_stored=lambda events: seen.extend(
-        (e, store.query("SELECT count(*) FROM events WHERE source_id=?", (e.source_id,))[0][0]) for e in events))
+        (e, store.query("SELECT count(*) FROM events WHERE source_id=?", (e.reading_id,))[0][0]) for e in events))
     try:
         publish(broker.host, broker.port, [native(i, clock.now() - dt.timedelta(hours=1)) for i in range(5)])
         wait_until(lambda: len(seen) == 5, what="five callbacks")
