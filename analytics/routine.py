@@ -13,7 +13,7 @@ Detectors derive their thresholds from these per-person figures (see ``analytics
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict, deque
+from collections import Counter, defaultdict, deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -205,43 +205,45 @@ def learn(events: Iterable[Event], household: str = "", *, drop_absent: bool = T
     tracker = ActivationTracker()
     acts: list[float] = []
     act_sensor: list[int] = []
-    act_bed: list[bool] = []
-    act_front: list[bool] = []
     sensor_ids: dict[str, int] = {}
     on_since: dict[str, float] = {}
     durations: dict[str, list[float]] = defaultdict(list)
     last_report: dict[str, float] = {}
     max_silence: dict[str, float] = {}
     kinds: dict[str, str] = {}
-    for e in evs:
-        m = _minutes(e.time, origin)
-        if e.kind in ("battery", "availability"):
-            continue
-        kinds.setdefault(e.sensor, e.kind)
-        prev = last_report.get(e.sensor, _minutes(first, origin))
-        max_silence[e.sensor] = max(max_silence.get(e.sensor, 0.0), m - prev)
-        last_report[e.sensor] = m
+    first_m = _minutes(first, origin)
+    for e in evs:  # every reading of weeks of history: kept lean
+        sensor = e.sensor
+        m = (e.time - origin).total_seconds() / 60.0
+        if sensor not in kinds:
+            kinds[sensor] = e.kind
+        silence = m - last_report.get(sensor, first_m)
+        if silence > max_silence.get(sensor, 0.0):
+            max_silence[sensor] = silence
+        last_report[sensor] = m
+        on = on_level(e)
         if e.kind not in ("power", "light"):
-            if on_level(e):
-                on_since.setdefault(e.sensor, m)
-            elif e.sensor in on_since:
-                durations[e.sensor].append(m - on_since.pop(e.sensor))
-        if tracker.activation(e):
+            if on:
+                on_since.setdefault(sensor, m)
+            elif sensor in on_since:
+                durations[sensor].append(m - on_since.pop(sensor))
+        if tracker.activation(e, on):
             acts.append(m)
-            act_sensor.append(sensor_ids.setdefault(e.sensor, len(sensor_ids)))
-            act_bed.append(is_sleep_sensor(e.sensor, e.kind))
-            act_front.append(is_front_door(e.sensor, e.kind))
+            act_sensor.append(sensor_ids.setdefault(sensor, len(sensor_ids)))
+    bed_ids = [is_sleep_sensor(s, kinds[s]) for s in sensor_ids]
+    front_ids = [is_front_door(s, kinds[s]) for s in sensor_ids]
     end_m = _minutes(last, origin)
     appliance = {k: [round(x, 2) for x in v] for k, v in durations.items() if is_appliance(k, kinds[k])}
     on_minutes = {k: _summary(v) for k, v in durations.items() if not is_appliance(k, kinds[k])}
     for s, m in last_report.items():
-        max_silence[s] = round(max(max_silence[s], end_m - m), 1)
+        max_silence[s] = round(max(max_silence.get(s, 0.0), end_m - m), 1)
     t = np.asarray(acts, dtype=float)
     sid = np.asarray(act_sensor, dtype=int)
-    bed = np.asarray(act_bed, dtype=bool)
+    bed = np.asarray(bed_ids, dtype=bool)[sid] if sid.size else np.zeros(0, dtype=bool)
+    named_front = np.asarray(front_ids, dtype=bool)[sid] if sid.size else np.zeros(0, dtype=bool)
     names = {i: s for s, i in sensor_ids.items()}
-    exits = learn_exits(t, sid, names, kinds, named=np.asarray(act_front, dtype=bool))
-    front = np.asarray(act_front, dtype=bool) | np.isin(sid, [sensor_ids[x] for x in exits])
+    exits = learn_exits(t, sid, names, kinds, named=named_front)
+    front = named_front | np.isin(sid, [sensor_ids[x] for x in exits])
 
     first_day = 0 if (first - origin) < dt.timedelta(hours=1) else 1
     last_day = int(end_m // 1440)  # the history is taken to cover the whole of its last day
@@ -283,17 +285,20 @@ def learn(events: Iterable[Event], household: str = "", *, drop_absent: bool = T
     # night: most distinct non-bed places within the trailing 30 minutes, per slot
     night = np.zeros((n, SLOTS), dtype=np.float32)
     window: deque[tuple[float, int]] = deque()
+    in_window: Counter[int] = Counter()  # activations per sensor in the window: its keys are the places
     day_pos = {int(d): i for i, d in enumerate(day_idx)}
-    for m, s, b in zip(t, sid, bed):
-        if b:
-            continue
+    for m, s in zip(t[~bed].tolist(), sid[~bed].tolist()):
         window.append((m, s))
-        while window and window[0][0] <= m - NIGHT_WINDOW_MIN:
-            window.popleft()
+        in_window[s] += 1
+        while window[0][0] <= m - NIGHT_WINDOW_MIN:
+            gone = window.popleft()[1]
+            in_window[gone] -= 1
+            if not in_window[gone]:
+                del in_window[gone]
         row = day_pos.get(int(m // 1440))
         if row is not None:
             slot = int((m % 1440) // SLOT_MIN)
-            night[row, slot] = max(night[row, slot], len({x for _, x in window}))
+            night[row, slot] = max(night[row, slot], len(in_window))
 
     moves, home_min = _moves_and_home(t, bed, front, day_idx, covered_until)
 

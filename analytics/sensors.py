@@ -64,11 +64,13 @@ class ActivationTracker:
     def __init__(self) -> None:
         self._level: dict[str, bool] = {}
 
-    def activation(self, event: Event) -> bool:
-        """Record the reading and say whether it is an activation by the resident."""
+    def activation(self, event: Event, on: bool | None = None) -> bool:
+        """Record the reading and say whether it is an activation by the resident (``on``: its
+        :func:`on_level`, when the caller has it already)."""
         if event.kind not in ACTIVITY_KINDS:
             return False
-        on = on_level(event)
+        if on is None:
+            on = on_level(event)
         if event.kind == "power" or (event.kind == "light" and event.value > 1):
             was = self._level.get(event.sensor, False)
             self._level[event.sensor] = on

@@ -54,6 +54,8 @@ class HomeState:
     moves_today: int = 0
     out_minutes_today: float = 0.0
     _tracker: ActivationTracker = field(default_factory=ActivationTracker)
+    #: (appliance, in the bed or bedroom, named front door) per (sensor, kind): names never change
+    _roles: dict[tuple[str, str], tuple[bool, bool, bool]] = field(default_factory=dict)
     _last_minute: dict[str, dt.datetime] = field(default_factory=dict)
     _door_was_out: bool = False
 
@@ -100,63 +102,75 @@ class HomeState:
 
     def update(self, e: Event) -> bool:
         """Take in one event; return True when it was an activation by the resident."""
-        self.last_report[e.sensor] = e.time
-        if e.kind == "availability":
+        # runs for every reading of a weeks-long history on a Pi: attribute lookups are kept few
+        sensor, kind, when = e.sensor, e.kind, e.time
+        self.last_report[sensor] = when
+        if kind == "availability":
             if e.value > 0:
-                self.unavailable.pop(e.sensor, None)
+                self.unavailable.pop(sensor, None)
             else:
-                self.unavailable.setdefault(e.sensor, e.time)
+                self.unavailable.setdefault(sensor, when)
             return False
-        if e.kind == "battery":
-            self.battery[e.sensor] = e.value
+        if kind == "battery":
+            self.battery[sensor] = e.value
             return False
-        self.unavailable.pop(e.sensor, None)
-        if is_appliance(e.sensor, e.kind):
-            if on_level(e):
-                self.appliances_on.setdefault(e.sensor, e.time)
+        if self.unavailable:
+            self.unavailable.pop(sensor, None)
+        appliance, bed, named = self._role(e)
+        on = on_level(e)
+        if appliance or kind not in ("power", "light"):
+            held = self.appliances_on if appliance else self.on_since
+            if on:
+                held.setdefault(sensor, when)
             else:
-                self.appliances_on.pop(e.sensor, None)
-        elif e.kind not in ("power", "light"):
-            if on_level(e):
-                self.on_since.setdefault(e.sensor, e.time)
-            else:
-                self.on_since.pop(e.sensor, None)
-        if not self._tracker.activation(e):
+                held.pop(sensor, None)
+        if not self._tracker.activation(e, on):
             return False
         was_out, left = self.out, self.last_front
-        day = activity_day(e.time)
+        day = activity_day(when)
         if day != self.day:
             self.day, self.day_count, self.moves_today, self.out_minutes_today = day, 0, 0, 0.0
         if was_out and left is not None:
             start = dt.datetime.combine(day, dt.time(DAY_START_HOUR))
-            self.out_minutes_today += max(0.0, (e.time - max(left, start)).total_seconds() / 60)
-        self.last_activation = e.time
-        self.last_activation_sensor = e.sensor
+            self.out_minutes_today += max(0.0, (when - max(left, start)).total_seconds() / 60)
+        self.last_activation = when
+        self.last_activation_sensor = sensor
         self.last_activation_room = e.room
-        bed = is_sleep_sensor(e.sensor, e.kind)
-        self.recent_all.append(e.time)
-        while self.recent_all and self.recent_all[0] <= e.time - _NIGHT_WINDOW:
-            self.recent_all.popleft()
-        named = is_front_door(e.sensor, e.kind)
-        if named or e.sensor in self.exits:
+        window_start = when - _NIGHT_WINDOW
+        recent_all = self.recent_all
+        recent_all.append(when)
+        while recent_all[0] <= window_start:
+            recent_all.popleft()
+        if named or sensor in self.exits:
             self._door_was_out = self.out
             if named:  # a learned exit is a statistical guess: not enough to call a night opening odd
-                self.front_door_events.append((e.time, self._door_was_out, e.sensor))
-            self.last_front = e.time
+                self.front_door_events.append((when, self._door_was_out, sensor))
+            self.last_front = when
             del self.front_door_events[:-50]
         else:
-            self.last_other = e.time
+            self.last_other = when
         if not bed:
             self.moves_today += 1
-            self.last_up = e.time
-            self.recent.append((e.time, e.sensor))
-            while self.recent and self.recent[0][0] <= e.time - _NIGHT_WINDOW:
-                self.recent.popleft()
-        minute = e.time.replace(second=0, microsecond=0)
-        if self._last_minute.get(e.sensor) != minute:
-            self._last_minute[e.sensor] = minute
+            self.last_up = when
+            recent = self.recent
+            recent.append((when, sensor))
+            while recent[0][0] <= window_start:
+                recent.popleft()
+        minute = when.replace(second=0, microsecond=0)
+        if self._last_minute.get(sensor) != minute:
+            self._last_minute[sensor] = minute
             self.day_count += 1
-            self.counted.append(e.time)
-            while self.counted and self.counted[0] <= e.time - _DAY:
-                self.counted.popleft()
+            counted = self.counted
+            counted.append(when)
+            day_ago = when - _DAY
+            while counted[0] <= day_ago:
+                counted.popleft()
         return True
+
+    def _role(self, e: Event) -> tuple[bool, bool, bool]:
+        key = (e.sensor, e.kind)
+        role = self._roles.get(key)
+        if role is None:
+            role = self._roles[key] = (is_appliance(e.sensor, e.kind), is_sleep_sensor(e.sensor, e.kind),
+                                       is_front_door(e.sensor, e.kind))
+        return role

@@ -45,33 +45,40 @@ def parse_events(f: TextIO, name: str, household: str = "", *, since: dt.date | 
     if missing:
         raise ImportFormatError(name, 1, f"header must be {','.join(HEADER)}; missing {', '.join(missing)}")
     col = {h: header.index(h) for h in HEADER if h in header}
+    ts_at, sensor_at, kind_at, value_at = (col[h] for h in HEADER[:4])
+    room_at = col.get("room", -1)
+    min_len = len(header) - (1 if room_at >= 0 else 0)
     first_day = since.isoformat() if since is not None else ""
     for row in reader:
-        line = reader.line_num
-        if not row or all(not c.strip() for c in row):
+        if not row or not "".join(row).strip():
             continue
-        if len(row) < len(header) - (1 if "room" in col else 0):
+        line = reader.line_num
+        if len(row) < min_len:
             raise ImportFormatError(name, line, f"expected {len(header)} columns, got {len(row)}")
-        if first_day and row[col["timestamp"]].strip()[:10] < first_day:
+        stamp = row[ts_at].strip()
+        if first_day and stamp[:10] < first_day:
             continue
         try:
-            when = dt.datetime.fromisoformat(row[col["timestamp"]].strip())
+            when = dt.datetime.fromisoformat(stamp)
         except ValueError as err:
-            raise ImportFormatError(name, line, f"timestamp {row[col['timestamp']]!r} is not ISO 8601") from err
+            raise ImportFormatError(name, line, f"timestamp {row[ts_at]!r} is not ISO 8601") from err
         if when.tzinfo is not None:
             raise ImportFormatError(name, line, "timestamps are local wall-clock time without an offset")
-        kind = row[col["kind"]].strip()
+        kind = row[kind_at].strip()
         if kind not in KINDS:
             raise ImportFormatError(name, line, f"kind {kind!r} is not one of {', '.join(sorted(KINDS))}")
-        raw = row[col["value"]].strip()
+        raw = row[value_at].strip()
         try:
-            value = float(_ON_WORDS.get(raw.lower(), raw))
-        except ValueError as err:
-            raise ImportFormatError(name, line, f"value {raw!r} is not a number") from err
-        sensor = row[col["sensor"]].strip()
+            value = float(raw)
+        except ValueError:
+            try:
+                value = float(_ON_WORDS.get(raw.lower(), raw))
+            except ValueError as err:
+                raise ImportFormatError(name, line, f"value {raw!r} is not a number") from err
+        sensor = row[sensor_at].strip()
         if not sensor:
             raise ImportFormatError(name, line, "sensor is empty")
-        room = row[col["room"]].strip() if "room" in col and col["room"] < len(row) else ""
+        room = row[room_at].strip() if 0 <= room_at < len(row) else ""
         yield Event(when, sensor, kind, value, room, household)
 
 
