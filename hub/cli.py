@@ -20,7 +20,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "import": ("hub.commands.import_events", "load an event CSV history into the store"),
     "export": ("hub.commands.export_events", "write stored events to an event CSV"),
     "replay": ("analytics.replay", "learn from a history CSV and replay events with a simulated clock"),
-    "bench": ("hub.commands.bench", "measure ingest, training or panel performance"),
+    "bench": ("hub.commands.bench", "measure ingest, training, replay, panel or office performance"),
     "simulate": ("hardware.simulate_cli", "write a simulated home's events (with optional incidents) as an event CSV"),
     "users": ("webui.cli", "create and manage the panel's accounts"),
     "alerts": ("alerts.cli", "list, take and resolve alerts; inspect the SMS outbox; send a test SMS"),

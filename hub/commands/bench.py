@@ -1,4 +1,4 @@
-"""``eldercare bench {ingest,train,panel,office} [OPTIONS]``: run one benchmark, which prints its figures.
+"""``eldercare bench {ingest,train,replay,panel,office} [OPTIONS]``: run one benchmark, which prints its figures.
 
 Each benchmark lives in its own module with ``add_arguments(parser)`` and ``run(args)``, imported
 only when chosen (``bench panel`` never pays for scikit-learn, ``bench ingest`` never for Flask).
@@ -13,6 +13,7 @@ import importlib
 BENCHMARKS = {
     "ingest": "hub.bench_ingest",
     "train": "analytics.bench_train",
+    "replay": "analytics.bench_replay",
     "panel": "webui.bench_panel",
     "office": "hub.bench_office",
 }
