@@ -2,7 +2,8 @@
 
 Two signs, between ``start_minute`` and ``end_minute`` after midnight: moving through more distinct places within
 half an hour than on any history night around this time (plus a margin, and at least ``floor``
-places or every place a small home has), and the front door
+places or every place a small home has; where motion sensors are dense, at least the places of
+this person's ordinary night trip plus the margin), and the front door
 opening at a time of night it never opened in the history. The opening is judged a moment after
 it (at the door's next report or the next clock tick), so the message can say whether the door
 was shut again or is still open.
@@ -13,7 +14,7 @@ import numpy as np
 
 from analytics.detectors import Context, Finding, minute_of_day, slot_of, windowed_max
 from analytics.explain import clock, sms_text, who
-from analytics.routine import Routine
+from analytics.routine import SLOT_MIN, SLOTS, Routine
 from analytics.sensors import is_sleep_sensor
 from analytics.state import activity_day
 
@@ -29,13 +30,25 @@ class NightActivity:
         self.n_days = routine.n_days
         per_day = windowed_max(routine.night, window_slots)
         self.usual = per_day.max(axis=0) if per_day.size else np.zeros(288)
+        self.start, self.end = start_minute, end_minute
+        # where a motion sensor covers every few metres, one trip to the bathroom passes many:
+        # the floor is at least this home's ordinary night trip plus the margin
+        floor = max(floor, self._usual_trip(routine) + margin)
         # a small home cannot show more places than it has: then the floor is all of them
         places = sum(1 for sensor, kind in routine.sensor_kinds.items()
                      if kind in MOVEMENT_KINDS and not is_sleep_sensor(sensor, kind))
         self.limit = np.maximum(self.usual + margin, min(floor, places) if places else floor)
-        self.start, self.end = start_minute, end_minute
         self.door_nights = np.asarray(routine.front_door_night, dtype=float)
         self.door_tolerance = door_tolerance_min
+
+    def _usual_trip(self, routine: Routine) -> int:
+        """The most places of a typical night the resident got up (median over such nights)."""
+        night_slots = np.array([self._is_night(slot * SLOT_MIN) for slot in range(SLOTS)])
+        if not routine.night.size:
+            return 0
+        per_night = routine.night[:, night_slots].max(axis=1)
+        up = per_night[per_night > 0]
+        return int(np.ceil(np.median(up))) if up.size else 0
 
     def _is_night(self, m: float) -> bool:
         if self.start <= self.end:

@@ -228,3 +228,38 @@ def test_wandering_through_every_place_of_a_small_home_is_reported():
     engine.prime(history)
     calm = unnamed(e for e in homes.incident_day("normal", DAY) if e.time < MIDNIGHT + dt.timedelta(hours=6))
     assert list(drive(engine, clock, calm, MIDNIGHT + dt.timedelta(hours=6))) == []
+
+
+def test_a_bathroom_trip_past_many_motion_sensors_is_not_wandering_but_wandering_still_is():
+    """Four motion sensors in every room (as in homes with a sensor every few metres): the usual
+    night trip to the bathroom passes eight of them, which is no sign of wandering even at an hour
+    the resident was never up before; walking through the whole home is."""
+    def dense(events):
+        out = []
+        for e in events:
+            sensor = "door_3" if e.sensor == "front_door" else e.sensor
+            copies = 4 if e.kind == "motion" else 1
+            out += [Event(e.time + dt.timedelta(seconds=2 * k), f"{sensor}_{k}" if k else sensor, e.kind, e.value)
+                    for k in range(copies)]
+        return sorted(out, key=lambda e: e.time)
+
+    history = dense(homes.history(21))
+    routine = learn(history, "dense-home")
+
+    def night_alerts(night):
+        clock = ManualClock(history[-1].time)
+        engine = Engine(routine, clock, household="dense-home", detectors=[NightActivity(routine)])
+        engine.prime(history)
+        return list(drive(engine, clock, night, MIDNIGHT + dt.timedelta(hours=6)))
+
+    calm = [e for e in homes.incident_day("normal", DAY) if e.time < MIDNIGHT + dt.timedelta(hours=6)]
+    toilet = [e for e in calm if e.kind == "motion"]
+    early = MIDNIGHT + dt.timedelta(hours=1) - toilet[0].time  # the same trip at 01:00, never seen then
+    moved = dense([e for e in calm if e.kind != "motion"] + [Event(e.time + early, e.sensor, e.kind, e.value)
+                                                            for e in toilet])
+    assert len({e.sensor for e in moved if e.kind == "motion" and "bedroom" not in e.sensor}) == 8
+    assert night_alerts(moved) == []
+    wandering = dense(e for e in homes.incident_day("wandering", DAY) if e.time < MIDNIGHT + dt.timedelta(hours=6))
+    alerts = night_alerts(wandering)
+    assert [a.kind for a in alerts] == ["night_activity"]
+    assert MIDNIGHT + dt.timedelta(hours=2) < alerts[0].time <= MIDNIGHT + dt.timedelta(hours=2, minutes=30)
