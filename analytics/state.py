@@ -168,6 +168,7 @@ class HomeState:
         return True
 
     def _role(self, e: Event) -> tuple[bool, bool, bool]:
+        """(appliance, sleep sensor, named front door) for the reading's sensor, worked out once."""
         key = (e.sensor, e.kind)
         role = self._roles.get(key)
         if role is None:
