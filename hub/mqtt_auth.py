@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Protocol
 
 import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
 
 from hub.config import secret
 
@@ -18,10 +19,15 @@ class BrokerSettings(Protocol):
     tls_ca: str
 
 
-def connect_settings(client: mqtt.Client, settings: BrokerSettings, *, max_reconnect_delay: int) -> None:
-    """Apply credentials, TLS and the reconnect back-off of ``settings`` to ``client``."""
+def persistent_client(client_id: str, settings: BrokerSettings, *, max_reconnect_delay: int,
+                      manual_ack: bool = False) -> mqtt.Client:
+    """A client with a persistent session (the broker keeps its queue while it is away), with the
+    credentials, TLS and reconnect back-off of ``settings``; the caller adds its callbacks."""
+    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=False,
+                         manual_ack=manual_ack)
     if settings.username:
         client.username_pw_set(settings.username, secret(settings.password_env) or None)
     if settings.tls_ca:
         client.tls_set(ca_certs=settings.tls_ca)
     client.reconnect_delay_set(min_delay=1, max_delay=max_reconnect_delay)
+    return client

@@ -52,12 +52,11 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
 
 from hardware.decoders import ApplianceStates, TopicRouter
 from hub.clock import Clock
 from hub.config import MqttConfig
-from hub.mqtt_auth import connect_settings
+from hub.mqtt_auth import persistent_client
 from hub.errors import DecodeError, StoreError
 from hub.events import Event
 from hub.store import Store
@@ -202,9 +201,7 @@ class MqttIngest:
     # ------------------------------------------------------------------ lifecycle
 
     def _make_client(self) -> mqtt.Client:
-        client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=self.config.client_id,
-                             clean_session=False, manual_ack=True)
-        connect_settings(client, self.config, max_reconnect_delay=30)
+        client = persistent_client(self.config.client_id, self.config, max_reconnect_delay=30, manual_ack=True)
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
         client.on_message = self._on_message

@@ -38,12 +38,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
 
 from hub.alert import Alert
 from hub.clock import Clock
 from hub.config import Config
-from hub.mqtt_auth import connect_settings
+from hub.mqtt_auth import persistent_client
 from hub.errors import DecodeError, NotFoundError
 from hub.events import format_time
 from hub.office_state import OFFICE_MIGRATIONS
@@ -125,9 +124,7 @@ class OfficeReceiver:
         self._client = self._make_client()
 
     def _make_client(self) -> mqtt.Client:
-        client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=self.office.client_id,
-                             clean_session=False, manual_ack=True)
-        connect_settings(client, self.office, max_reconnect_delay=60)
+        client = persistent_client(self.office.client_id, self.office, max_reconnect_delay=60, manual_ack=True)
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
         client.on_subscribe = self._on_subscribe

@@ -31,12 +31,11 @@ from collections.abc import Iterable
 from typing import Any, Protocol
 
 import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
 
 from hub.alert import Alert
 from hub.clock import Clock
 from hub.config import UplinkConfig
-from hub.mqtt_auth import connect_settings
+from hub.mqtt_auth import persistent_client
 from hub.events import format_time
 from hub.store import Store
 
@@ -101,10 +100,8 @@ class Uplink:
         self._client = self._make_client()
 
     def _make_client(self) -> mqtt.Client:
-        client = mqtt.Client(CallbackAPIVersion.VERSION2,
-                             client_id=self.config.client_id or f"eldercare-uplink-{self.household}",
-                             clean_session=False)
-        connect_settings(client, self.config, max_reconnect_delay=60)
+        client = persistent_client(self.config.client_id or f"eldercare-uplink-{self.household}", self.config,
+                                   max_reconnect_delay=60)
         client.will_set(f"{self.base}/status", json.dumps({"state": "offline", "household": self.household}),
                         qos=1, retain=True)
         client.max_inflight_messages_set(self.max_inflight)
