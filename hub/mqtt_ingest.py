@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import dataclasses
 import hashlib
 import itertools
 import logging
@@ -56,6 +55,7 @@ import paho.mqtt.client as mqtt
 from hardware.decoders import ApplianceStates, TopicRouter
 from hub.clock import Clock
 from hub.config import MqttConfig
+from hub.counters import KeyedCounters
 from hub.mqtt_auth import persistent_client
 from hub.errors import DecodeError, StoreError
 from hub.events import Event
@@ -91,39 +91,26 @@ class DeviceStats:
     last_reason: str = ""
 
 
-class IngestStats:
-    """Thread-safe counters per device; :meth:`snapshot` gives a consistent copy."""
+class IngestStats(KeyedCounters[DeviceStats]):
+    """Thread-safe counters per device; :meth:`snapshot` gives a consistent copy, :meth:`total`
+    one counter (``messages``, ``events``, ``rejected``, ``duplicates``) over all devices."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._devices: dict[str, DeviceStats] = {}
+        super().__init__(DeviceStats)
         self.batches = 0
-
-    def _get(self, key: str) -> DeviceStats:
-        return self._devices.setdefault(key, DeviceStats())
 
     def add(self, outcomes: dict[str, DeviceStats]) -> None:
         """Add a batch's per-device tallies."""
         with self._lock:
             self.batches += 1
             for key, t in outcomes.items():
-                s = self._get(key)
+                s = self._row(key)
                 s.messages += t.messages
                 s.events += t.events
                 s.rejected += t.rejected
                 s.duplicates += t.duplicates
                 if t.last_reason:
                     s.last_reason = t.last_reason
-
-    def snapshot(self) -> dict[str, DeviceStats]:
-        """A copy of the per-device counters."""
-        with self._lock:
-            return {k: dataclasses.replace(v) for k, v in self._devices.items()}
-
-    def total(self, name: str) -> int:
-        """The sum of one counter (``messages``, ``events``, ``rejected``, ``duplicates``)."""
-        with self._lock:
-            return sum(getattr(s, name) for s in self._devices.values())
 
 
 class _Delivery(NamedTuple):

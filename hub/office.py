@@ -28,7 +28,6 @@ broker delivers it again on the next connection.
 """
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import json
 import logging
@@ -42,6 +41,7 @@ import paho.mqtt.client as mqtt
 from hub.alert import Alert
 from hub.clock import Clock
 from hub.config import Config
+from hub.counters import KeyedCounters
 from hub.mqtt_auth import persistent_client
 from hub.errors import DecodeError, NotFoundError
 from hub.events import format_time
@@ -67,29 +67,18 @@ class KindStats:
     rejected: int = 0
 
 
-class ReceiverStats:
+class ReceiverStats(KeyedCounters[KindStats]):
     """Thread-safe counters per topic kind (``alert``, ``summary``, ``health``, ``status``)."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._kinds: dict[str, KindStats] = {}
+        super().__init__(KindStats)
 
     def add(self, kind: str, outcome: str) -> None:
         """Count one message of ``kind`` with ``outcome`` (applied, duplicates, rejected)."""
         with self._lock:
-            s = self._kinds.setdefault(kind, KindStats())
+            s = self._row(kind)
             s.messages += 1
             setattr(s, outcome, getattr(s, outcome) + 1)
-
-    def snapshot(self) -> dict[str, KindStats]:
-        """A copy of the counters."""
-        with self._lock:
-            return {k: dataclasses.replace(v) for k, v in self._kinds.items()}
-
-    def total(self, name: str) -> int:
-        """One counter summed over the kinds."""
-        with self._lock:
-            return sum(getattr(s, name) for s in self._kinds.values())
 
 
 class OfficeReceiver:
