@@ -7,6 +7,7 @@ ingestion or the other listeners.
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 from collections.abc import Callable, Sequence
@@ -35,18 +36,20 @@ class EventPipeline:
 
     def submit(self, events: Sequence[Event]) -> int:
         """Commit ``events`` (repeats are dropped), notify listeners, return how many were new."""
-        events = sorted(events, key=lambda e: e.time)
+        # each reading's id is worked out once here, not again by the check and the store
+        events = sorted((e if e.source_id else dataclasses.replace(e, source_id=e.natural_key()) for e in events),
+                        key=lambda e: e.time)
         with self._store.transaction() as conn:
             seen: set[str] = set()
             for i in range(0, len(events), 500):
-                ids = [e.reading_id for e in events[i:i + 500]]
+                ids = [e.source_id for e in events[i:i + 500]]
                 marks = ",".join("?" * len(ids))
                 seen.update(r[0] for r in conn.execute(
                     f"SELECT source_id FROM events WHERE source_id IN ({marks})", ids))
             fresh = []
             for e in events:
-                if e.reading_id not in seen:
-                    seen.add(e.reading_id)
+                if e.source_id not in seen:
+                    seen.add(e.source_id)
                     fresh.append(e)
             self._store.add_events(fresh, conn=conn)
         self.notify(fresh)

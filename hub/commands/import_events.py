@@ -97,10 +97,11 @@ def import_file(store: Store, path: Path, household: str, progress: Progress | N
             for event in parse_events(reader, str(path), household):
                 if event.time != current:
                     current, repeats = event.time, {}
-                seen = repeats.get(event.reading_id, 0)
-                repeats[event.reading_id] = seen + 1
-                if seen:
-                    event = dataclasses.replace(event, source_id=f"{event.reading_id}#{seen}")
+                key = event.reading_id
+                seen = repeats.get(key, 0)
+                repeats[key] = seen + 1
+                # the id is set on the event so the store does not work it out again
+                event = dataclasses.replace(event, source_id=f"{key}#{seen}" if seen else key)
                 chunk.append(event)
                 if len(chunk) >= CHUNK:
                     new += store.add_events(chunk, conn=conn)
