@@ -58,7 +58,7 @@ def _replay_once(history: Path, events: Path, until: dt.datetime, out: Path) -> 
     child = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)
     _pid, status, usage = os.wait4(child.pid, 0)
     seconds = time.perf_counter() - t0
-    child.returncode = os.waitstatus_to_exitcode(status)
+    child.returncode = os.waitstatus_to_exitcode(status)  # reaped by wait4 (for its rusage): tell Popen
     if child.returncode != 0:
         raise SystemExit(f"replay exited with {child.returncode}: {' '.join(cmd)}")
     return seconds, usage.ru_maxrss / 1024
