@@ -16,6 +16,7 @@ import datetime as dt
 import logging
 import sqlite3
 import threading
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
@@ -23,6 +24,32 @@ from hub.errors import StoreError
 from hub.events import Event, format_time
 
 log = logging.getLogger(__name__)
+
+#: how long a statement waits for another process's lock before failing
+BUSY_TIMEOUT_S = 30.0
+
+
+def _use_wal(conn: sqlite3.Connection) -> None:
+    """Put the file in WAL mode (readers never wait for the writer).
+
+    WAL is a property of the file, so usually there is nothing to do. Converting a new file needs
+    it to itself, and SQLite does not wait on a busy lock for that as it does for other
+    statements: when processes open a new file at once, the conversion is retried here within
+    the same budget, until one of them has done it."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    delay = 0.01
+    while True:
+        try:
+            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                conn.execute("PRAGMA journal_mode=WAL")  # (":memory:" stays in memory mode)
+            return
+        except sqlite3.OperationalError as err:
+            if "locked" not in str(err) and "busy" not in str(err):
+                raise
+        if time.monotonic() >= deadline:
+            raise sqlite3.OperationalError("database is locked: could not switch it to WAL mode")
+        time.sleep(delay)
+        delay = min(delay * 2, 0.5)
 
 CORE_MIGRATIONS: tuple[str, ...] = (
     # 1: raw events, idempotent by source id
@@ -84,8 +111,9 @@ class Store:
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         try:
-            self._conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
-            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None,
+                                         timeout=BUSY_TIMEOUT_S)
+            _use_wal(self._conn)
             self._conn.execute("PRAGMA synchronous=NORMAL")
             self._conn.execute("PRAGMA foreign_keys=ON")
         except sqlite3.Error as err:

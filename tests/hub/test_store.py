@@ -76,7 +76,7 @@ def test_processes_opening_a_new_file_at_once_migrate_it_once(tmp_path):
     for path in paths:
         with Store(path) as s:
             assert s.query("SELECT version FROM schema_versions WHERE component='core'")[0][0] >= 1
-    assert errors.empty()
+    assert errors.empty(), errors.get()
 
 
 def test_a_newer_schema_than_the_program_is_refused(store):
