@@ -301,6 +301,11 @@ def learn(events: Iterable[Event], household: str = "", *, drop_absent: bool = T
             night[row, slot] = max(night[row, slot], len(in_window))
 
     moves, home_min = _moves_and_home(t, bed, front, day_idx, covered_until)
+    for sensor, since in on_since.items():
+        if is_appliance(sensor, kinds[sensor]):
+            # still on when the history ends: on at least this long (a door left open for days
+            # must count before it is closed, or it would be news again tomorrow)
+            appliance.setdefault(sensor, []).append(round(covered_until - since, 2))
 
     totals = activity[:, DAY_HOURS - 1]  # 06:00 to midnight: known for every day
     present = totals >= ABSENT_RATIO * (np.median(totals) if n else 0.0)

@@ -47,8 +47,9 @@ def routine_for(store: Store, clock: Clock, model_dir: str | Path, household: st
         except ModelError:
             log.exception("ignoring the saved routine for %s; relearning from the store", household)
     today = dt.datetime.combine(clock.now().date(), dt.time())
-    history = store.events(since=today - dt.timedelta(days=28), until=clock.now(), household=household)
-    return learn(history, household)
+    now = clock.now()
+    history = store.events(since=today - dt.timedelta(days=28), until=now, household=household)
+    return learn(history, household, until=now)
 
 
 class Detection:

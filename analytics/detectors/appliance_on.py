@@ -3,10 +3,10 @@
 The limit is ``factor`` times this appliance's usual long use (its 75th percentile on-time),
 never below ``floor_min`` nor above ``ceiling_min``; an appliance with no history gets
 ``prior_min``. An appliance that is often on past that limit in normal life (``often_uses``
-times, or on ``often_share`` of its uses: typically a reed switch on an appliance door that is
-left open) cannot tell a left-on appliance from a door left open, so alerting on it would mean
-false alarms: past the longest on-time ever seen it is reported as a technical
-``sensor_stuck`` for the equipment to be checked, not as an emergency. With nobody moving for
+times or more in its history: typically a reed switch on an appliance door that is left open)
+cannot tell a left-on appliance from a door left open, so alerting on it would mean false alarms:
+past the longest on-time ever seen it is reported as a technical ``sensor_stuck`` for the
+equipment to be checked, not as an emergency. With nobody moving for
 ``still_min`` the limit is halved, but not below the floor nor below the longest on-time seen in
 normal life (under ``stuck_hours``; a long film watched without moving is no alarm): a cooker
 left on by someone who has stopped moving is the dangerous case.
@@ -31,8 +31,7 @@ class ApplianceOn:
 
     def __init__(self, routine: Routine, *, factor: float = 4.0, floor_min: float = 120.0,
                  ceiling_min: float = 5 * 60, prior_min: float = 120.0, still_min: float = 30.0,
-                 often_uses: int = 2, often_share: float = 0.05,
-                 stuck_hours: float = 12.0) -> None:
+                 often_uses: int = 2, stuck_hours: float = 12.0) -> None:
         self.limits: dict[str, float] = {}
         #: appliances often on past their limit in normal life: (times, uses)
         self.often_long: dict[str, tuple[int, int]] = {}
@@ -48,9 +47,11 @@ class ApplianceOn:
                 self.longest[sensor] = float(a[a < self.stuck_min].max(initial=0.0))
                 limit = float(np.clip(usual * factor, floor_min, ceiling_min))
                 longer = int(np.sum(a > limit))
-                if longer >= often_uses or (longer and longer >= often_share * a.size):
+                if longer >= often_uses:
                     # often "on" for hours in normal life (a door reed left open): past the limit
-                    # this says nothing about the resident; report the sensor, not an emergency
+                    # this says nothing about the resident; report the sensor, not an emergency.
+                    # Once is not often: one fault or one door left open must not silence a stove
+                    # left on for good
                     self.often_long[sensor] = (longer, int(a.size))
                     limit = max(limit, float(a.max()) * 1.2)
                 self.limits[sensor] = limit

@@ -72,16 +72,29 @@ def _state_with(sensor: str, since: dt.datetime) -> HomeState:
 def test_appliance_often_on_for_hours_is_reported_as_equipment():
     t0 = dt.datetime(2024, 5, 1, 12, 0)
     routine = empty_routine("h")
-    routine.appliance_minutes = {"microwave": [1.0] * 18 + [600.0], "stove": [20.0] * 19}
+    routine.appliance_minutes = {"microwave": [1.0] * 17 + [600.0, 3000.0], "stove": [20.0] * 19}
     detector = ApplianceOn(routine)
     assert "microwave" in detector.often_long and "stove" not in detector.often_long
     s = _state_with("microwave", t0)
     assert detector.check(Context(s, t0 + dt.timedelta(hours=3))) == []  # the usual "left open"
-    late = detector.check(Context(s, t0 + dt.timedelta(hours=13)))
+    late = detector.check(Context(s, t0 + dt.timedelta(hours=61)))
     assert [f.kind for f in late] == ["sensor_stuck"] and late[0].technical
-    assert "1 of 19 uses" in late[0].message and len(late[0].message) <= 306
+    assert "2 of 19 uses" in late[0].message and len(late[0].message) <= 306
     stove = ApplianceOn(routine).check(Context(_state_with("stove", t0), t0 + dt.timedelta(hours=2, minutes=1)))
     assert [(f.kind, f.technical) for f in stove] == [("appliance_on", False)]
+
+
+def test_an_appliance_on_for_days_once_is_still_watched():
+    """Once is not often: one door left open (or one fault) must not silence a stove left on for good."""
+    t0 = dt.datetime(2024, 5, 1, 12, 0)
+    routine = empty_routine("h")
+    routine.appliance_minutes = {"stove": [1.0] * 11 + [3000.0]}  # 1 in 12 uses, for two days
+    detector = ApplianceOn(routine)
+    assert "stove" not in detector.often_long
+    s = _state_with("stove", t0)
+    assert detector.check(Context(s, t0 + dt.timedelta(minutes=119))) == []
+    found = detector.check(Context(s, t0 + dt.timedelta(minutes=121)))
+    assert [(f.kind, f.technical) for f in found] == [("appliance_on", False)]
 
 
 def test_nobody_moving_shortens_the_wait_but_not_below_the_longest_normal_use():

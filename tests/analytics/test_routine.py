@@ -33,6 +33,15 @@ def test_appliance_and_sensor_figures(routine):
     assert 0 < routine.sensor_max_silence["kitchen_pir"] < 24 * 60
 
 
+def test_an_appliance_still_on_when_the_history_ends_counts_as_on_that_long():
+    history = homes.history(10)
+    end = max(e.time for e in history)
+    left_open = end.replace(hour=20, minute=0, second=0) - dt.timedelta(days=1)
+    history.append(Event(left_open, "microwave", "appliance", 1.0))  # never closed
+    r = learn(history, until=end)
+    assert r.appliance_minutes["microwave"] == [pytest.approx((end - left_open).total_seconds() / 60, abs=0.01)]
+
+
 def test_absent_days_are_left_out():
     history = homes.history(10)
     away = dt.date(2024, 3, 9)
