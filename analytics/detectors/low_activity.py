@@ -22,6 +22,9 @@ from analytics.explain import clock, duration, sms_text, who
 from analytics.routine import DAY_START_HOUR, Routine
 from analytics.state import activity_day
 
+#: the last hour judged: counts by 05:00 the next morning (from 06:00 the next day is counted)
+_LAST_COLUMN = 22
+
 
 class LowActivity:
     """Far fewer movements per hour at home since 06:00 than on this person's usual days."""
@@ -32,7 +35,8 @@ class LowActivity:
         moves = routine.moves.astype(float)
         home = routine.home_minutes.astype(float)
         self.n_days = moves.shape[0]
-        self.first_index = (first_hour - DAY_START_HOUR) % 24
+        #: the first hour judged: counts by ``first_hour`` (column h holds the count by 06:00 + h + 1)
+        self.first_column = (first_hour - DAY_START_HOUR - 1) % 24
         self.min_home, self.min_expected = min_home_min, min_expected
         self.usual = np.zeros(24)
         self.threshold = floor
@@ -44,7 +48,8 @@ class LowActivity:
             self.usual = np.nan_to_num(np.nanmedian(rate, axis=0))
             expected = self.usual[None, :] * home
             checked = (home >= min_home_min) & (expected >= min_expected)
-            checked[:, : self.first_index] = False
+            checked[:, : self.first_column] = False  # calibrated on exactly the hours judged
+            checked[:, _LAST_COLUMN + 1:] = False
             ratio = np.where(checked, moves / np.maximum(expected, 1e-9), np.nan)
             lows = np.nanmin(np.where(np.isnan(ratio), np.inf, ratio), axis=1)
         lows = lows[np.isfinite(lows)]
@@ -58,11 +63,11 @@ class LowActivity:
         if not self.ok:
             return []
         now, s = ctx.now, ctx.state
-        idx = int((now.hour - DAY_START_HOUR) % 24)  # the hour now running, since 06:00
-        if idx < self.first_index or s.out:
+        hour = int((now.hour - DAY_START_HOUR - 1) % 24)  # the last hour that has ended, since 06:00
+        if not self.first_column <= hour <= _LAST_COLUMN or s.out:
             return []  # too early to judge; a day out is not a quiet day at home
         home = s.home_minutes_today(now)
-        expected = float(self.usual[max(idx - 1, 0)]) * home
+        expected = float(self.usual[hour]) * home
         if home < self.min_home or expected < self.min_expected:
             return []
         count = s.moves_so_far(now)

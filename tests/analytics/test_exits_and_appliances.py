@@ -8,6 +8,7 @@ import random
 from analytics.detectors import Context, Finding
 from analytics.detectors.appliance_on import ApplianceOn
 from analytics.detectors.inactivity import Inactivity
+from analytics.detectors.low_activity import LowActivity
 from analytics.engine import Engine
 from analytics.replay import drive
 from analytics.routine import empty_routine, learn
@@ -142,8 +143,6 @@ def test_quiet_day_already_reported_as_silence_is_not_reported_again():
 
 
 def test_low_activity_is_judged_per_hour_at_home():
-    from analytics.detectors.low_activity import LowActivity
-
     history = homes.history(21)
     routine = learn(history, "h")
     detector = LowActivity(routine)
@@ -170,6 +169,37 @@ def test_low_activity_is_judged_per_hour_at_home():
     found = low(quiet)
     assert [a.kind for a in found] == ["low_activity"]
     assert found[0].evidence["ratio"] < detector.threshold and "at home" in found[0].message
+
+
+def _paced(start: dt.datetime, hours: float, per_hour: float) -> list[Event]:
+    """Motion evenly spread over ``hours`` from ``start``, ``per_hour`` a hour, round the rooms."""
+    n = int(per_hour * hours)
+    step = dt.timedelta(hours=hours) / max(n, 1)
+    return [Event(start + i * step, ("kitchen_pir", "living_pir", "hall_pir")[i % 3], "motion", 1.0)
+            for i in range(n)]
+
+
+def test_low_activity_is_calibrated_on_the_first_hour_it_judges():
+    """On a third of her days the resident potters slowly until 11:00: such a morning, judged at
+    11:00, is no alarm; a day far slower still, all day long, is."""
+    def day(d: dt.date, morning_pace: float, pace: float = 12.0) -> list[Event]:
+        six = dt.datetime.combine(d, dt.time(6))
+        return _paced(six, 5, morning_pace) + _paced(six + dt.timedelta(hours=5), 12, pace)
+
+    start = dt.date(2024, 3, 1)
+    history = [e for i in range(20) for e in day(start + dt.timedelta(days=i), 2.5 if i % 3 == 1 else 12.0)]
+    routine = learn(history, "h")
+    today = start + dt.timedelta(days=20)
+
+    def low(events):
+        clock = ManualClock(history[-1].time)
+        engine = Engine(routine, clock, household="h", detectors=[LowActivity(routine)])
+        engine.prime(history)
+        return list(drive(engine, clock, events, dt.datetime.combine(today, dt.time(23, 30))))
+
+    assert low(day(today, 2.5)) == []
+    found = low(day(today, 1.0, pace=1.0))
+    assert [a.kind for a in found] == ["low_activity"] and found[0].time.hour >= 11
 
 
 class _Breaks:
