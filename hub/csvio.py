@@ -24,7 +24,7 @@ def read_events(path: str | Path, household: str = "", *, since: dt.date | None 
     ``since``, when given, are skipped unread)."""
     path = Path(path)
     try:
-        f = path.open(newline="", encoding="utf-8")
+        f = path.open(newline="", encoding="utf-8-sig")  # a spreadsheet's byte-order mark is no header
     except OSError as err:
         raise ImportFormatError(str(path), 0, f"cannot open: {err.strerror}") from err
     with f:
@@ -40,7 +40,7 @@ def parse_events(f: TextIO, name: str, household: str = "", *, since: dt.date | 
     header = next(reader, None)
     if header is None:
         return
-    header = [h.strip().lower() for h in header]
+    header = [h.strip().lstrip("\ufeff").lower() for h in header]
     missing = [h for h in HEADER[:4] if h not in header]
     if missing:
         raise ImportFormatError(name, 1, f"header must be {','.join(HEADER)}; missing {', '.join(missing)}")
@@ -64,7 +64,7 @@ def parse_events(f: TextIO, name: str, household: str = "", *, since: dt.date | 
             raise ImportFormatError(name, line, f"timestamp {row[ts_at]!r} is not ISO 8601") from err
         if when.tzinfo is not None:
             raise ImportFormatError(name, line, "timestamps are local wall-clock time without an offset")
-        kind = row[kind_at].strip()
+        kind = row[kind_at].strip().lower()
         if kind not in KINDS:
             raise ImportFormatError(name, line, f"kind {kind!r} is not one of {', '.join(sorted(KINDS))}")
         raw = row[value_at].strip()

@@ -98,3 +98,20 @@ def test_reading_from_a_day_on_skips_earlier_rows_and_checks_the_rest(tmp_path: 
         assert "line 3" in str(err) and "teleport" in str(err)
     else:
         raise AssertionError("a bad row inside the window must still be an error")
+
+
+def test_a_spreadsheets_csv_reads_as_written(tmp_path: Path):
+    """Saved from a spreadsheet: byte-order mark, CRLF, "Motion", a space for the T, fractions of a
+    second, "1.0" and "ON": the same readings as the plain file."""
+    from hub.csvio import read_events
+
+    plain = tmp_path / "plain.csv"
+    plain.write_text(HEADER + "2024-03-01T09:00:00,hall_pir,motion,1,hall\n"
+                     "2024-03-01T09:00:05,hall_pir,motion,0,hall\n2024-03-01T09:01:00,kettle,appliance,1,\n")
+    sheet = tmp_path / "sheet.csv"
+    sheet.write_bytes(("\ufeff" + HEADER.replace("\n", "\r\n")
+                       + "2024-03-01 09:00:00.000,hall_pir,Motion,1.0,hall\r\n"
+                       "2024-03-01 09:00:05,hall_pir,MOTION,0,hall\r\n2024-03-01T09:01:00,kettle,appliance,ON,\r\n"
+                       ).encode("utf-8"))
+    assert list(read_events(sheet)) == list(read_events(plain))
+    assert len(list(read_events(plain))) == 3
