@@ -189,9 +189,10 @@ class Inactivity:
         if s.out:
             if quiet < self.out_limit:
                 return []
+            usual = (f"The longest time away in the last {self.n_days} days was {duration(self.longest_out)}."
+                     if self.n_days else f"Nothing learned of {who(ctx.name)}'s outings yet.")
             msg = (f"{who(ctx.name).capitalize()} went out at {clock(s.last_front)} and is not back after "
-                   f"{duration(quiet)}. The longest time away in the last {self.n_days} days was "
-                   f"{duration(self.longest_out)}.")
+                   f"{duration(quiet)}. {usual}")
             return [Finding("not_back", "not_back", "medium", sms_text(msg),
                             evidence={"out_since": s.last_front.isoformat(), "away_min": round(quiet),
                                       "longest_away_min": round(self.longest_out)})]
@@ -231,6 +232,9 @@ class Inactivity:
             _count, longest_after = self.after_usual[last]
             context = (f"{seen_at} After that by day {who(ctx.name)} always moved again within "
                        f"{duration(longest_after)} (last {self.n_days} days).")
+        elif n == 0:  # a new install: nothing learned yet to compare with
+            context = (f"{seen_at} Nothing learned of {who(ctx.name)}'s routine yet: {duration(limit)} "
+                       f"without movement at this time of day is the starting limit.")
         else:
             context = (f"{seen_at} On {within} of the last {n} days {who(ctx.name)} moved within "
                        f"{duration(usual)} at this time of day.")

@@ -72,8 +72,9 @@ class NightActivity:
         if door is not None and self._is_night(minute_of_day(door)) and self._door_unusual(minute_of_day(door)):
             still_open = sensor in s.on_since
             state = "It is still open." if still_open else "It was shut again."
-            msg = (f"Front door opened at {clock(door)} during the night. {state} In the last {self.n_days} "
-                   f"nights {who(ctx.name)} never opened it around this time.")
+            usual = (f"In the last {self.n_days} nights {who(ctx.name)} never opened it around this time."
+                     if self.n_days else f"Nothing learned of {who(ctx.name)}'s nights yet.")
+            msg = f"Front door opened at {clock(door)} during the night. {state} {usual}"
             return [Finding(cond, "night_activity", "high", sms_text(msg), once=True,
                             evidence={"front_door": door.isoformat(), "still_open": still_open,
                                       "nights": self.n_days})]
@@ -82,9 +83,10 @@ class NightActivity:
         if len(places) < limit:
             return []
         names = ", ".join(sorted(places)[:6])
+        usual = (f"On the last {self.n_days} nights at most {int(self.usual[slot_of(now)])} around this time."
+                 if self.n_days else f"Nothing learned of {who(ctx.name)}'s nights yet: {int(limit)} is the starting limit.")
         msg = (f"Unusual movement at night: {len(places)} places in the last 30 min (up to {clock(now)}): "
-               f"{names}. On the last {self.n_days} nights at most {int(self.usual[slot_of(now)])} "
-               f"around this time.")
+               f"{names}. {usual}")
         return [Finding(cond, "night_activity", "high", sms_text(msg), once=True,
                         evidence={"places": sorted(places), "usual_max": int(self.usual[slot_of(now)]),
                                   "nights": self.n_days})]

@@ -17,6 +17,8 @@ from analytics.explain import clock, sms_text, who
 from analytics.routine import Routine
 
 NIGHT_END_HOUR = 3
+#: get-up times needed before this person's own are used (else ``prior_min``)
+MIN_WAKES = 3
 #: give up the morning check at this hour: inactivity covers the rest of the day
 LAST_CHECK_HOUR = 21
 
@@ -34,7 +36,7 @@ def wake_times(routine: Routine, *, after_latest_min: float = 20.0, after_p90_mi
                max_after_p90_min: float = 100.0, prior_min: float = 9 * 60) -> WakeTimes:
     """When this person gets up, and when not being up yet is alarming."""
     wakes = np.asarray(routine.wake_minutes, dtype=float)
-    if wakes.size >= 3:
+    if wakes.size >= MIN_WAKES:
         p90, latest, median = float(np.quantile(wakes, 0.9)), float(wakes.max()), float(np.median(wakes))
     else:
         p90 = latest = median = prior_min
@@ -59,9 +61,13 @@ class NoWake:
         if s.last_up is not None and s.last_up >= night_end:
             return []
         last = f"Last seen up at {clock(s.last_up)}." if s.last_up else ""
+        if self.n_days >= MIN_WAKES:
+            usual = (f"Usually up by {clock(self.median)}, on {self.n_days} days never later than "
+                     f"{clock(self.latest)}.")
+        else:
+            usual = f"Get-up time not learned yet: {clock(self.deadline)} is the starting check."
         msg = (f"{who(ctx.name).capitalize()} is not up yet at {clock(now)}: no movement since 03:00. "
-               f"Usually up by {clock(self.median)}, on {self.n_days} days never later than "
-               f"{clock(self.latest)}. {last}")
+               f"{usual} {last}")
         return [Finding(f"no_wake:{now.date().isoformat()}", "no_wake", "high", sms_text(msg.strip()), once=True,
                         evidence={"deadline": clock(self.deadline), "usual_wake": clock(self.median),
                                   "latest_wake": clock(self.latest), "days": self.n_days,

@@ -65,6 +65,29 @@ def test_no_wake_deadline_follows_the_learned_get_up_time(routine):
     assert detector.latest + 10 <= detector.deadline <= detector.p90 + 100
 
 
+def test_a_new_install_says_it_has_nothing_learned_to_compare_with():
+    """No "on 0 of the last 0 days": with no history the messages say the limit is a starting one."""
+    from analytics.detectors import Context
+    from analytics.routine import empty_routine
+    from analytics.state import HomeState
+
+    new_home = empty_routine("new-home")
+    evening = MIDNIGHT - dt.timedelta(hours=2)
+    state = HomeState(started=evening)
+    state.update(Event(evening, "hall_pir", "motion", 1.0))
+    found = NoWake(new_home).check(Context(state, MIDNIGHT + dt.timedelta(hours=10)))
+    assert [f.kind for f in found] == ["no_wake"]
+    assert "not learned yet" in found[0].message and "on 0 days" not in found[0].message
+
+    clock = ManualClock(MIDNIGHT + dt.timedelta(hours=1))
+    out_at = MIDNIGHT + dt.timedelta(hours=2)
+    events = [Event(out_at - dt.timedelta(minutes=1), "hall_pir", "motion", 1.0),
+              Event(out_at, "front_door", "door", 1.0), Event(out_at + dt.timedelta(seconds=20), "front_door", "door", 0.0)]
+    alerts = list(drive(Engine(new_home, clock, household="new-home"), clock, events, out_at + dt.timedelta(hours=20)))
+    assert [a.kind for a in alerts] == ["night_activity", "not_back"]
+    assert all("Nothing learned" in a.message and "last 0" not in a.message for a in alerts)
+
+
 def test_front_door_then_silence_is_out_not_collapsed(routine, history):
     gone = [e for e in homes.incident_day("normal", DAY) if e.time < MIDNIGHT + dt.timedelta(hours=10)]
     last = max(e.time for e in gone)

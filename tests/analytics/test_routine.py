@@ -65,6 +65,8 @@ def test_empty_history_gives_cautious_defaults(clock):
     assert alerts == []  # three quiet hours in the morning are no alarm without a history
     alerts = list(drive(engine, clock, [], clock.now() + dt.timedelta(hours=6)))
     assert [a.kind for a in alerts] == ["inactivity"]
+    assert "routine yet" in alerts[0].message and "starting limit" in alerts[0].message
+    assert "of the last 0 days" not in alerts[0].message
 
 
 def test_retrained_routine_keeps_live_state(routine, clock):
