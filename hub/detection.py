@@ -46,8 +46,8 @@ def routine_for(store: Store, clock: Clock, model_dir: str | Path, household: st
             return load_routine(path, model_dir)
         except ModelError:
             log.exception("ignoring the saved routine for %s; relearning from the store", household)
-    today = dt.datetime.combine(clock.now().date(), dt.time())
     now = clock.now()
+    today = dt.datetime.combine(now.date(), dt.time())
     history = store.events(since=today - dt.timedelta(days=28), until=now, household=household)
     return learn(history, household, until=now)
 
