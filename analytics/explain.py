@@ -1,6 +1,7 @@
 """Message text a social worker understands at a glance, short enough for two SMS segments.
 
-Times are written ``10:42``, durations ``3 h 05 min``. Only characters of the GSM 03.38 basic set
+Times are written ``10:42`` (``yesterday 22:40`` or ``Thu 13 Aug 01:08`` when not today),
+durations ``3 h 05 min``. Only characters of the GSM 03.38 basic set
 are used, so a message of at most 306 characters fits two SMS segments.
 """
 from __future__ import annotations
@@ -30,6 +31,16 @@ def clock(when: dt.datetime | float) -> str:
         return when.strftime("%H:%M")
     m = int(round(when)) % 1440
     return f"{m // 60:02d}:{m % 60:02d}"
+
+
+def moment(when: dt.datetime, now: dt.datetime) -> str:
+    """A past time a carer can place: ``10:42`` today, ``yesterday 22:40``, else ``Thu 13 Aug 01:08``."""
+    days = (now.date() - when.date()).days
+    if days <= 0:
+        return clock(when)
+    if days == 1:
+        return f"yesterday {clock(when)}"
+    return f"{when:%a %d %b} {clock(when)}"
 
 
 def who(name: str) -> str:

@@ -22,7 +22,7 @@ import datetime as dt
 import numpy as np
 
 from analytics.detectors import Context, Finding
-from analytics.explain import clock, duration, place, sms_text, who
+from analytics.explain import duration, moment, place, sms_text, who
 from analytics.routine import Routine
 
 
@@ -79,16 +79,16 @@ class ApplianceOn:
             usual_txt = "" if usual is None else (
                 "It is usually off within a minute." if usual < 1 else f"It is usually off within {duration(usual)}.")
             nobody = " No movement since then." if still and other <= since else ""
-            msg = (f"The {place(sensor)} has been on since {clock(since)} ({duration(on_min)}) at {who(ctx.name)}'s home. "
+            msg = (f"The {place(sensor)} has been on since {moment(since, now)} ({duration(on_min)}) at {who(ctx.name)}'s home. "
                    f"{usual_txt}{nobody}")
             if sensor in self.often_long or limit >= self.stuck_min:
                 if sensor in self.often_long:
                     times, uses = self.often_long[sensor]
-                    msg = (f"The {sensor} sensor has reported on since {clock(since)} ({duration(on_min)}). "
+                    msg = (f"The {sensor} sensor has reported on since {moment(since, now)} ({duration(on_min)}). "
                            f"It often stays on for hours ({times} of {uses} uses), so it may be left open "
                            f"rather than running. Check the sensor or the appliance.")
                 else:
-                    msg = (f"The {sensor} sensor has reported on since {clock(since)} ({duration(on_min)}), "
+                    msg = (f"The {sensor} sensor has reported on since {moment(since, now)} ({duration(on_min)}), "
                            f"longer than it ever did. Check the sensor.")
                 finding = Finding(f"sensor_stuck:{sensor}", "sensor_stuck", "low", sms_text(msg), technical=True,
                                   evidence={"sensor": sensor, "on_since": since.isoformat(),

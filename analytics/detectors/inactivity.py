@@ -44,12 +44,13 @@ stray reading from one sensor does not re-arm it).
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import numpy as np
 
 from analytics.detectors import Context, Finding, minute_of_day, shrink, slot_of, windowed_max
 from analytics.detectors.no_wake import NIGHT_END_HOUR, wake_times
-from analytics.explain import clock, duration, how_rare, last_seen, place, sms_text, who
+from analytics.explain import duration, how_rare, last_seen, moment, place, sms_text, who
 from analytics.quiet_budget import QuietBudget, Tail
 from analytics.routine import FOLLOW_FROM_HOUR, FOLLOW_TO_HOUR, Routine
 from analytics.sensors import is_bed
@@ -64,6 +65,11 @@ OPENED_BY_HAND = ("door", "contact")
 RESUMED_ACTIVATIONS = 3
 #: a quiet spell begun from this hour until no_wake's night end is the night's sleep
 NIGHT_FROM_HOUR = 22
+
+
+def _since(when: dt.datetime, now: dt.datetime) -> str:
+    """``since 10:42 (3 h 05 min)``."""
+    return f"since {moment(when, now)} ({duration((now - when).total_seconds() / 60)})"
 
 
 class Inactivity:
@@ -117,7 +123,9 @@ class Inactivity:
             a = np.asarray(rows, dtype=float).reshape(24, 2)
             self.by_hour[sensor] = (a[:, 0], a[:, 1])
         self.usual_wake_min = wake_times(routine).median
+        #: the last activity before the silence already raised, and when it was raised
         self._raised_for: dt.datetime | None = None
+        self._raised_at: dt.datetime | None = None
 
     @staticmethod
     def _limits(per_day, home, k, margin_min, floor_min, ceiling_min, prior_days):
@@ -153,7 +161,7 @@ class Inactivity:
             return []
         s = ctx.state
         rare = how_rare(tail.per_30d(quiet))
-        msg = (f"No movement at home since {clock(s.last_activation)} ({duration(quiet)}). "
+        msg = (f"No movement at home {_since(s.last_activation, ctx.now)}. "
                f"{last_seen(last, s.last_activation_room)} For {who(ctx.name)}, quiet this long after that at "
                f"this time of day is expected {rare} (from the last {self.n_days} days).")
         severity = "critical" if 7 * 60 <= minute_of_day(s.last_activation) < 22 * 60 else "high"
@@ -162,8 +170,16 @@ class Inactivity:
             "days": self.n_days, "last_sensor": last, "last_room": s.last_activation_room, "budget": True,
             "budget_per_30d": self.budget.budget, "expected_per_30d": round(tail.per_30d(quiet), 4),
             "spells_per_day": round(tail.per_day, 2), "tail_scale_min": round(tail.sigma, 1)})
-        self._raised_for = s.last_activation
+        self._raised_for, self._raised_at = s.last_activation, ctx.now
         return [self._raised]
+
+    def _still_raised(self, now: dt.datetime) -> Finding:
+        """The finding already raised, its time and duration brought up to ``now``: the engine
+        hands it on late when another silence alert held it back (no_wake until evening)."""
+        f, since = self._raised, self._raised_for
+        quiet = (now - since).total_seconds() / 60
+        message = sms_text(f.message.replace(_since(since, self._raised_at), _since(since, now), 1))
+        return replace(f, message=message, evidence={**f.evidence, "quiet_min": round(quiet)})
 
     def _asleep(self, since: dt.datetime, now: dt.datetime) -> bool:
         """Whether a quiet spell begun at ``since`` is the night's sleep and the resident is not
@@ -183,7 +199,7 @@ class Inactivity:
         if s.last_activation is None:
             return []
         if self._raised_for is not None and not self._resumed(s, now):
-            return [self._raised]
+            return [self._still_raised(now)]
         self._raised_for = None
         quiet = (now - s.last_activation).total_seconds() / 60
         if s.out:
@@ -191,7 +207,7 @@ class Inactivity:
                 return []
             usual = (f"The longest time away in the last {self.n_days} days was {duration(self.longest_out)}."
                      if self.n_days else f"Nothing learned of {who(ctx.name)}'s outings yet.")
-            msg = (f"{who(ctx.name).capitalize()} went out at {clock(s.last_front)} and is not back after "
+            msg = (f"{who(ctx.name).capitalize()} went out at {moment(s.last_front, now)} and is not back after "
                    f"{duration(quiet)}. {usual}")
             return [Finding("not_back", "not_back", "medium", sms_text(msg),
                             evidence={"out_since": s.last_front.isoformat(), "away_min": round(quiet),
@@ -223,7 +239,7 @@ class Inactivity:
         within = int(np.sum(days[:, slot] <= usual)) if days.size else 0
         n = days.shape[0] if days.ndim == 2 else 0
         where = place(last, s.last_activation_room)
-        opened = f" The {where} was left open at {clock(s.on_since[last])}." if left_open else ""
+        opened = f" The {where} was left open at {moment(s.on_since[last], now)}." if left_open else ""
         seen_at = last_seen(last, s.last_activation_room)
         if seen is not None:
             context = (f"{seen_at} After that at this time of day {who(ctx.name)} always moved again within "
@@ -238,12 +254,12 @@ class Inactivity:
         else:
             context = (f"{seen_at} On {within} of the last {n} days {who(ctx.name)} moved within "
                        f"{duration(usual)} at this time of day.")
-        msg = f"No movement at home since {clock(s.last_activation)} ({duration(quiet)}).{opened} {context}"
+        msg = f"No movement at home {_since(s.last_activation, now)}.{opened} {context}"
         severity = "critical" if 7 * 60 <= minute_of_day(s.last_activation) < 22 * 60 else "high"
         self._raised = Finding("inactivity", "inactivity", severity, sms_text(msg), evidence={
             "last_activity": s.last_activation.isoformat(), "quiet_min": round(quiet), "limit_min": round(limit),
             "usual_max_min": round(usual), "days": self.n_days, "last_sensor": last, "left_open": left_open,
             "after_last_sensor": after or seen is not None,
             "last_room": s.last_activation_room})
-        self._raised_for = s.last_activation
+        self._raised_for, self._raised_at = s.last_activation, now
         return [self._raised]

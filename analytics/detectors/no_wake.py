@@ -13,7 +13,7 @@ from typing import NamedTuple
 import numpy as np
 
 from analytics.detectors import Context, Finding, minute_of_day
-from analytics.explain import clock, sms_text, who
+from analytics.explain import clock, moment, sms_text, who
 from analytics.routine import Routine
 
 NIGHT_END_HOUR = 3
@@ -60,7 +60,7 @@ class NoWake:
         night_end = dt.datetime.combine(now.date(), dt.time(NIGHT_END_HOUR))
         if s.last_up is not None and s.last_up >= night_end:
             return []
-        last = f"Last seen up at {clock(s.last_up)}." if s.last_up else ""
+        last = f"Last seen up at {moment(s.last_up, now)}." if s.last_up else ""
         if self.n_days >= MIN_WAKES:
             usual = (f"Usually up by {clock(self.median)}, on {self.n_days} days never later than "
                      f"{clock(self.latest)}.")

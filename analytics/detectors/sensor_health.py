@@ -8,7 +8,7 @@ for the resident's detectors. A battery below ``battery_pct`` is low.
 from __future__ import annotations
 
 from analytics.detectors import Context, Finding
-from analytics.explain import clock, duration, sms_text
+from analytics.explain import duration, moment, sms_text
 from analytics.routine import Routine
 
 
@@ -27,7 +27,7 @@ class SensorHealth:
         s, now = ctx.state, ctx.now
         found = []
         for sensor, since in s.unavailable.items():
-            msg = f"Sensor {sensor} went offline at {clock(since)}. Check its power and radio link."
+            msg = f"Sensor {sensor} went offline at {moment(since, now)}. Check its power and radio link."
             found.append(Finding(f"sensor_offline:{sensor}", "sensor_offline", "low", sms_text(msg), technical=True,
                                  evidence={"sensor": sensor, "since": since.isoformat(), "reason": "unavailable"}))
         newest = max(s.last_report.values(), default=None)

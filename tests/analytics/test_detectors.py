@@ -88,6 +88,25 @@ def test_a_new_install_says_it_has_nothing_learned_to_compare_with():
     assert all("Nothing learned" in a.message and "last 0" not in a.message for a in alerts)
 
 
+def test_a_silence_alert_handed_on_late_tells_the_silence_as_it_is_then(routine):
+    """The engine holds inactivity back while another silence alert stands (no_wake until the
+    evening): when it goes out, its duration is the one at that time, not when first found."""
+    from analytics.detectors import Context
+    from analytics.state import HomeState
+
+    last = MIDNIGHT + dt.timedelta(hours=10)
+    state = HomeState(started=last)
+    state.update(Event(last, "kitchen_pir", "motion", 1.0))
+    detector = Inactivity(routine)
+    first = next(f for m in range(1, 24 * 60) for f in detector.check(Context(state, last + dt.timedelta(minutes=m))))
+    assert f"since 10:00 ({first.evidence['quiet_min'] // 60} h" in first.message
+    later = detector.check(Context(state, MIDNIGHT + dt.timedelta(hours=21)))
+    assert [f.condition for f in later] == [first.condition]
+    assert "since 10:00 (11 h 00 min)" in later[0].message and later[0].evidence["quiet_min"] == 660
+    next_day = detector.check(Context(state, MIDNIGHT + dt.timedelta(days=1, hours=9)))
+    assert "since yesterday 10:00 (23 h 00 min)" in next_day[0].message
+
+
 def test_front_door_then_silence_is_out_not_collapsed(routine, history):
     gone = [e for e in homes.incident_day("normal", DAY) if e.time < MIDNIGHT + dt.timedelta(hours=10)]
     last = max(e.time for e in gone)

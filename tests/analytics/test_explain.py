@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 
-from analytics.explain import MAX_SMS_CHARS, _GSM_BASIC, clock, duration, last_seen, place, sms_text, who
+from analytics.explain import MAX_SMS_CHARS, _GSM_BASIC, clock, duration, last_seen, moment, place, sms_text, who
 
 
 @pytest.mark.parametrize("minutes,text", [(0, "0 min"), (42, "42 min"), (95, "1 h 35 min"), (185, "3 h 05 min"),
@@ -18,6 +18,13 @@ def test_clock_and_who():
     assert clock(dt.datetime(2024, 3, 4, 9, 5)) == "09:05"
     assert clock(7 * 60 + 30) == "07:30"
     assert who("") == "the resident" and who("Mrs Jones") == "Mrs Jones"
+
+
+def test_a_time_not_today_says_which_day():
+    now = dt.datetime(2024, 3, 14, 13, 10)  # a Thursday
+    assert moment(dt.datetime(2024, 3, 14, 1, 8), now) == "01:08"
+    assert moment(dt.datetime(2024, 3, 13, 22, 40), now) == "yesterday 22:40"
+    assert moment(dt.datetime(2024, 3, 11, 9, 34), now) == "Mon 11 Mar 09:34"
 
 
 def test_sms_text_replaces_non_gsm_and_truncates():
