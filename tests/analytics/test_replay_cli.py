@@ -99,3 +99,17 @@ def test_replay_takes_the_inactivity_budget_and_refuses_a_bad_one(tmp_path):
     assert first["kind"] == "inactivity"
     p = subprocess.run(base + ["--inactivity-budget", "-1"], capture_output=True, text=True, timeout=60)
     assert p.returncode == 2 and "--inactivity-budget" in p.stderr
+
+
+def test_what_already_held_when_the_history_ends_is_not_news_on_the_replayed_day():
+    """A live hub watched through the history too: the microwave found on since two days ago was
+    reported then and is still open; the kettle left on today is news."""
+    from analytics.replay import replay
+    from hub.events import Event
+
+    history = homes.history(14)
+    day = homes.START + dt.timedelta(days=14)
+    history.append(Event(dt.datetime.combine(day, dt.time(12)) - dt.timedelta(days=2), "microwave", "appliance", 1.0))
+    history.sort(key=lambda e: e.time)
+    alerts = list(replay(history, homes.incident_day("kettle_left_on", day), dt.datetime.combine(day, dt.time(23))))
+    assert [(a.kind, a.evidence["sensor"]) for a in alerts] == [("appliance_on", "kettle")]
