@@ -18,11 +18,15 @@ _REPLACEMENTS = {"\u2013": "-", "\u2014": "-", "\u2019": "'", "\u2018": "'", "\u
 
 
 def duration(minutes: float) -> str:
-    """``95`` -> ``1 h 35 min``; ``42`` -> ``42 min``; ``1500`` -> ``25 h 00 min``."""
+    """``95`` -> ``1 h 35 min``; ``42`` -> ``42 min``; ``1500`` -> ``25 h 00 min``; from two days
+    on in days and hours: ``15365`` -> ``10 days 16 h``."""
     m = max(0, int(round(minutes)))
     if m < 60:
         return f"{m} min"
-    return f"{m // 60} h {m % 60:02d} min"
+    if m < 48 * 60:
+        return f"{m // 60} h {m % 60:02d} min"
+    hours = int(round(m / 60))
+    return f"{hours // 24} days {hours % 24} h"
 
 
 def clock(when: dt.datetime | float) -> str:

@@ -9,7 +9,8 @@ from analytics.explain import MAX_SMS_CHARS, _GSM_BASIC, clock, duration, last_s
 
 
 @pytest.mark.parametrize("minutes,text", [(0, "0 min"), (42, "42 min"), (95, "1 h 35 min"), (185, "3 h 05 min"),
-                                          (1500, "25 h 00 min")])
+                                          (1500, "25 h 00 min"), (2879, "47 h 59 min"), (2880, "2 days 0 h"),
+                                          (15365, "10 days 16 h")])
 def test_duration(minutes, text):
     assert duration(minutes) == text
 
