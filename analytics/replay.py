@@ -64,7 +64,7 @@ def _budget(text: str) -> float:
 
 def replay(history: list[Event], events: Iterable[Event], until: dt.datetime, *, household: str = "",
            name: str = "", tick_seconds: int = 60, config: DetectionConfig | None = None) -> Iterator[Alert]:
-    """Learn from ``history`` and yield the alerts the engine raises replaying ``events``."""
+    """Learn from ``history`` (in time order) and yield the alerts the engine raises replaying ``events``."""
     routine = learn(history, household)
     evs = sorted(events, key=lambda e: e.time)
     # the live hub was watching during the history too: what already held when it ended (a sensor
