@@ -79,8 +79,8 @@ class ApplianceOn:
             usual_txt = "" if usual is None else (
                 "It is usually off within a minute." if usual < 1 else f"It is usually off within {duration(usual)}.")
             nobody = " No movement since then." if still and other <= since else ""
-            msg = (f"The {place(sensor)} has been on since {moment(since, now)} ({duration(on_min)}) at {who(ctx.name)}'s home. "
-                   f"{usual_txt}{nobody}")
+            msg = (f"The {place(sensor)} has been on since {moment(since, now)} ({duration(on_min)}) "
+                   f"at {who(ctx.name)}'s home. {usual_txt}{nobody}")
             if sensor in self.often_long or limit >= self.stuck_min:
                 if sensor in self.often_long:
                     times, uses = self.often_long[sensor]

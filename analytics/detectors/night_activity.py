@@ -83,8 +83,10 @@ class NightActivity:
         if len(places) < limit:
             return []
         names = ", ".join(sorted(places)[:6])
-        usual = (f"On the last {self.n_days} nights at most {int(self.usual[slot_of(now)])} around this time."
-                 if self.n_days else f"Nothing learned of {who(ctx.name)}'s nights yet: {int(limit)} is the starting limit.")
+        if self.n_days:
+            usual = f"On the last {self.n_days} nights at most {int(self.usual[slot_of(now)])} around this time."
+        else:
+            usual = f"Nothing learned of {who(ctx.name)}'s nights yet: {int(limit)} is the starting limit."
         msg = (f"Unusual movement at night: {len(places)} places in the last 30 min (up to {clock(now)}): "
                f"{names}. {usual}")
         return [Finding(cond, "night_activity", "high", sms_text(msg), once=True,
