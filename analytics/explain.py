@@ -52,6 +52,8 @@ def who(name: str) -> str:
     return name.strip() or "the resident"
 
 
+#: how a sensor works, which tells a carer nothing about where the resident was
+_TECHNICAL = frozenset({"pir", "reed", "mercury"})
 #: names that say nothing without their number ("sensor 20")
 _GENERIC = frozenset({"sensor", "device", "node", "switch", "contact", "motion", "pir", "door"})
 
@@ -59,9 +61,13 @@ _GENERIC = frozenset({"sensor", "device", "node", "switch", "contact", "motion",
 def place(sensor: str, room: str = "") -> str:
     """What a carer calls where the resident was: the room when the sensor has one
     (``living room``), else the sensor's name made readable (``hall_bathroom_door_6`` ->
-    ``hall bathroom door``; a name that is only a word and a number keeps the number)."""
+    ``hall bathroom door``, ``kitchen_pir`` -> ``kitchen``; a name that is only a word and a
+    number keeps the number)."""
     text = (room or sensor).replace("_", " ").replace("-", " ").strip()
     words = text.split()
+    named = [w for w in words if w.lower() not in _TECHNICAL and not w.isdigit()]
+    if named and not room:
+        words = [w for w in words if w.lower() not in _TECHNICAL]  # "kitchen pir" says kitchen
     while len(words) > 2 and words[-1].isdigit():
         words.pop()
     if len(words) == 2 and words[1].isdigit() and not words[0].isdigit() and words[0].lower() not in _GENERIC:

@@ -47,6 +47,8 @@ class HomeState:
     last_report: dict[str, dt.datetime] = field(default_factory=dict)
     unavailable: dict[str, dt.datetime] = field(default_factory=dict)
     battery: dict[str, float] = field(default_factory=dict)
+    #: the room of each sensor that names one
+    rooms: dict[str, str] = field(default_factory=dict)
     #: (time, whether the resident was out just before, door): coming home vs. going out
     front_door_events: list[tuple[dt.datetime, bool, str]] = field(default_factory=list)
     #: activations of sensors not in the bed since 06:00 (every report), and minutes out since 06:00
@@ -135,7 +137,9 @@ class HomeState:
             self.out_minutes_today += max(0.0, (when - max(left, start)).total_seconds() / 60)
         self.last_activation = when
         self.last_activation_sensor = sensor
-        self.last_activation_room = e.room
+        self.last_activation_room = room = e.room
+        if room:
+            self.rooms[sensor] = room
         window_start = when - _NIGHT_WINDOW
         recent_all = self.recent_all
         recent_all.append(when)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from analytics.detectors import Context, Finding, minute_of_day, slot_of, windowed_max
-from analytics.explain import clock, sms_text, who
+from analytics.explain import clock, place, sms_text, who
 from analytics.routine import SLOT_MIN, SLOTS, Routine
 from analytics.sensors import is_sleep_sensor
 from analytics.state import activity_day
@@ -82,7 +82,7 @@ class NightActivity:
         limit = float(self.limit[slot_of(now)])
         if len(places) < limit:
             return []
-        names = ", ".join(sorted(places)[:6])
+        names = ", ".join(sorted({place(p, s.rooms.get(p, "")) for p in places})[:6])
         if self.n_days:
             usual = f"On the last {self.n_days} nights at most {int(self.usual[slot_of(now)])} around this time."
         else:

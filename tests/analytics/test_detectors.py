@@ -246,6 +246,18 @@ def test_front_door_at_night_is_reported_a_moment_later_saying_whether_it_was_sh
     assert alerts[0].evidence["still_open"] is (shut_after_s is None)
 
 
+def test_night_wandering_names_the_rooms_where_sensors_have_them(routine, history):
+    rooms = {"hall_pir": "Hall", "kitchen_pir": "Kitchen", "living_pir": "Living room", "bathroom_pir": "Bathroom"}
+    night = [Event(e.time, e.sensor, e.kind, e.value, rooms.get(e.sensor, ""))
+             for e in homes.incident_day("wandering", DAY) if e.time < MIDNIGHT + dt.timedelta(hours=6)]
+    clock = ManualClock(history[-1].time)
+    engine = Engine(routine, clock, household="test-home", detectors=[NightActivity(routine)])
+    engine.prime(history)
+    alerts = list(drive(engine, clock, night, MIDNIGHT + dt.timedelta(hours=6)))
+    assert [a.kind for a in alerts] == ["night_activity"]
+    assert "bathroom, front door, hall, kitchen, living room" in alerts[0].message
+
+
 def test_wandering_through_every_place_of_a_small_home_is_reported():
     """Five places to walk through (four rooms and an unnamed outside door): a night through all
     of them is wandering, though the home has fewer places than the usual floor of seven."""
@@ -263,6 +275,7 @@ def test_wandering_through_every_place_of_a_small_home_is_reported():
     alerts = list(drive(engine, clock, night, MIDNIGHT + dt.timedelta(hours=6)))
     assert [a.kind for a in alerts] == ["night_activity"]
     assert "5 places in the last 30 min" in alerts[0].message
+    assert "door 3, hall, kitchen" in alerts[0].message  # read as names, not sensor ids
     assert MIDNIGHT + dt.timedelta(hours=2) < alerts[0].time <= MIDNIGHT + dt.timedelta(hours=2, minutes=30)
     # an ordinary night in the same home raises nothing
     clock = ManualClock(history[-1].time)

@@ -48,7 +48,8 @@ def test_every_alert_message_fits_two_segments(run_day, incident):
 @pytest.mark.parametrize("sensor,room,text", [
     ("hall_bathroom_door_6", "", "hall bathroom door"), ("microwave_1", "", "microwave"),
     ("sensor_20_20", "", "sensor 20"), ("living_room_pir", "Living room", "living room"),
-    ("kitchen-pir-2", "", "kitchen pir"),
+    ("kitchen-pir-2", "", "kitchen"), ("microwave_reed_21", "", "microwave"), ("pir_keuken_28", "", "keuken"),
+    ("pir_3", "", "pir 3"),
 ])
 def test_place_reads_like_a_room_not_a_sensor_id(sensor, room, text):
     assert place(sensor, room) == text
