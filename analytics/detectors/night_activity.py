@@ -82,13 +82,15 @@ class NightActivity:
         limit = float(self.limit[slot_of(now)])
         if len(places) < limit:
             return []
-        names = ", ".join(sorted({place(p, s.rooms.get(p, "")) for p in places})[:6])
+        names = sorted({place(p, s.rooms.get(p, "")) for p in places})
+        # where several sensors share a room, say so rather than count the room's sensors as places
+        seen = f"{len(places)} places" if len(names) == len(places) else f"{len(places)} sensors in {len(names)} places"
         if self.n_days:
             usual = f"On the last {self.n_days} nights at most {int(self.usual[slot_of(now)])} around this time."
         else:
             usual = f"Nothing learned of {who(ctx.name)}'s nights yet: {int(limit)} is the starting limit."
-        msg = (f"Unusual movement at night: {len(places)} places in the last 30 min (up to {clock(now)}): "
-               f"{names}. {usual}")
+        msg = (f"Unusual movement at night: {seen} in the last 30 min (up to {clock(now)}): "
+               f"{', '.join(names[:6])}. {usual}")
         return [Finding(cond, "night_activity", "high", sms_text(msg), once=True,
                         evidence={"places": sorted(places), "usual_max": int(self.usual[slot_of(now)]),
                                   "nights": self.n_days})]
