@@ -84,11 +84,12 @@ class NightActivity:
             return []
         names = sorted({place(p, s.rooms.get(p, "")) for p in places})
         # where several sensors share a room, say so rather than count the room's sensors as places
-        seen = f"{len(places)} places" if len(names) == len(places) else f"{len(places)} sensors in {len(names)} places"
+        unit = "places" if len(names) == len(places) else "sensors"
+        seen = f"{len(places)} places" if unit == "places" else f"{len(places)} sensors in {len(names)} places"
         if self.n_days:
-            usual = f"On the last {self.n_days} nights at most {int(self.usual[slot_of(now)])} around this time."
+            usual = f"On the last {self.n_days} nights at most {int(self.usual[slot_of(now)])} {unit} around this time."
         else:
-            usual = f"Nothing learned of {who(ctx.name)}'s nights yet: {int(limit)} is the starting limit."
+            usual = f"Nothing learned of {who(ctx.name)}'s nights yet: {int(limit)} {unit} is the starting limit."
         msg = (f"Unusual movement at night: {seen} in the last 30 min (up to {clock(now)}): "
                f"{', '.join(names[:6])}. {usual}")
         return [Finding(cond, "night_activity", "high", sms_text(msg), once=True,
