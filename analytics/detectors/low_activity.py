@@ -15,10 +15,12 @@ than the history days themselves would have raised.
 """
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 
 from analytics.detectors import Context, Finding
-from analytics.explain import clock, duration, sms_text, who
+from analytics.explain import clock, duration, moment, sms_text, who
 from analytics.routine import DAY_START_HOUR, Routine
 from analytics.state import activity_day
 
@@ -73,9 +75,12 @@ class LowActivity:
         count = s.moves_so_far(now)
         if count >= self.threshold * expected:
             return []
-        msg = (f"A very quiet day for {who(ctx.name)}: {count} movements since 06:00 in {duration(home)} at home, "
+        day = activity_day(now)
+        start = moment(dt.datetime.combine(day, dt.time(DAY_START_HOUR)), now)  # after midnight: yesterday 06:00
+        moves = "1 movement" if count == 1 else f"{count} movements"
+        msg = (f"A very quiet day for {who(ctx.name)}: {moves} since {start} in {duration(home)} at home, "
                f"where {int(round(expected))} would be usual by {clock(now)} (last {self.n_days} days).")
-        return [Finding(f"low_activity:{activity_day(now).isoformat()}", "low_activity", "medium", sms_text(msg),
+        return [Finding(f"low_activity:{day.isoformat()}", "low_activity", "medium", sms_text(msg),
                         once=True,
                         evidence={"count": count, "expected": round(expected, 1), "home_min": round(home),
                                   "ratio": round(count / expected, 2), "threshold": round(self.threshold, 2),

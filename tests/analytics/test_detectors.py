@@ -108,6 +108,20 @@ def test_a_silence_alert_handed_on_late_tells_the_silence_as_it_is_then(routine)
     assert "since yesterday 10:00 (23 h 00 min)" in next_day[0].message
 
 
+def test_a_quiet_day_judged_after_midnight_says_since_yesterday_06_00(routine):
+    from analytics.detectors import Context
+    from analytics.state import HomeState
+
+    morning = MIDNIGHT + dt.timedelta(hours=6, minutes=30)
+    state = HomeState(started=MIDNIGHT)
+    state.update(Event(morning, "kitchen_pir", "motion", 1.0))
+    late = LowActivity(routine).check(Context(state, MIDNIGHT + dt.timedelta(days=1, hours=1)))
+    assert [f.kind for f in late] == ["low_activity"]
+    assert "1 movement since yesterday 06:00" in late[0].message
+    same_day = LowActivity(routine).check(Context(state, MIDNIGHT + dt.timedelta(hours=12)))
+    assert "since 06:00 in" in same_day[0].message
+
+
 def test_front_door_then_silence_is_out_not_collapsed(routine, history):
     gone = [e for e in homes.incident_day("normal", DAY) if e.time < MIDNIGHT + dt.timedelta(hours=10)]
     last = max(e.time for e in gone)
