@@ -1,8 +1,8 @@
 """Message text a social worker understands at a glance, short enough for two SMS segments.
 
 Times are written ``10:42`` (``yesterday 22:40`` or ``Thu 13 Aug 01:08`` when not today),
-durations ``3 h 05 min``. Only characters of the GSM 03.38 basic set
-are used, so a message of at most 306 characters fits two SMS segments.
+durations ``3 h 05 min``. Only characters of the GSM 03.38 basic set are used, so a message of
+at most 306 characters fits two SMS segments.
 """
 from __future__ import annotations
 

@@ -31,9 +31,6 @@ log = logging.getLogger(__name__)
 #: how much of the history's end is run through the detectors before the replayed events: longer
 #: than the engine remembers a reported silence (36 h)
 WARM_UP = dt.timedelta(hours=48)
-#: how much of the history's end is run through the detectors before the replayed events: longer
-#: than the engine remembers a reported silence (36 h)
-WARM_UP = dt.timedelta(hours=48)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
