@@ -33,7 +33,6 @@ class HomeState:
     exits: frozenset = frozenset()
     last_activation: dt.datetime | None = None
     last_activation_sensor: str = ""
-    last_activation_room: str = ""
     last_up: dt.datetime | None = None
     last_front: dt.datetime | None = None
     last_other: dt.datetime | None = None
@@ -61,6 +60,11 @@ class HomeState:
     _last_minute: dict[str, dt.datetime] = field(default_factory=dict)
     _door_was_out: bool = False
 
+
+    @property
+    def last_activation_room(self) -> str:
+        """The room of the sensor that fired last, when it names one."""
+        return self.rooms.get(self.last_activation_sensor, "")
 
     @property
     def out(self) -> bool:
@@ -137,9 +141,8 @@ class HomeState:
             self.out_minutes_today += max(0.0, (when - max(left, start)).total_seconds() / 60)
         self.last_activation = when
         self.last_activation_sensor = sensor
-        self.last_activation_room = room = e.room
-        if room:
-            self.rooms[sensor] = room
+        if e.room:
+            self.rooms[sensor] = e.room
         window_start = when - _NIGHT_WINDOW
         recent_all = self.recent_all
         recent_all.append(when)

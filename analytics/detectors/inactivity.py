@@ -161,15 +161,22 @@ class Inactivity:
             return []
         s = ctx.state
         rare = how_rare(tail.per_30d(quiet))
-        msg = (f"No movement at home {_since(s.last_activation, ctx.now)}. "
-               f"{last_seen(last, s.last_activation_room)} For {who(ctx.name)}, quiet this long after that at "
-               f"this time of day is expected {rare} (from the last {self.n_days} days).")
+        detail = (f" {last_seen(last, s.last_activation_room)} For {who(ctx.name)}, quiet this long after that at "
+                  f"this time of day is expected {rare} (from the last {self.n_days} days).")
+        return self._raise(ctx, quiet, limit, detail, budget=True, budget_per_30d=self.budget.budget,
+                           expected_per_30d=round(tail.per_30d(quiet), 4), spells_per_day=round(tail.per_day, 2),
+                           tail_scale_min=round(tail.sigma, 1))
+
+    def _raise(self, ctx: Context, quiet: float, limit: float, detail: str, **evidence) -> list[Finding]:
+        """Raise the silence ("No movement at home since ...", then ``detail``) and hold it until the
+        home is active again."""
+        s = ctx.state
+        msg = f"No movement at home {_since(s.last_activation, ctx.now)}.{detail}"
         severity = "critical" if 7 * 60 <= minute_of_day(s.last_activation) < 22 * 60 else "high"
         self._raised = Finding("inactivity", "inactivity", severity, sms_text(msg), evidence={
             "last_activity": s.last_activation.isoformat(), "quiet_min": round(quiet), "limit_min": round(limit),
-            "days": self.n_days, "last_sensor": last, "last_room": s.last_activation_room, "budget": True,
-            "budget_per_30d": self.budget.budget, "expected_per_30d": round(tail.per_30d(quiet), 4),
-            "spells_per_day": round(tail.per_day, 2), "tail_scale_min": round(tail.sigma, 1)})
+            "days": self.n_days, "last_sensor": s.last_activation_sensor, "last_room": s.last_activation_room,
+            **evidence})
         self._raised_for, self._raised_at = s.last_activation, ctx.now
         return [self._raised]
 
@@ -254,12 +261,5 @@ class Inactivity:
         else:
             context = (f"{seen_at} On {within} of the last {n} days {who(ctx.name)} moved within "
                        f"{duration(usual)} at this time of day.")
-        msg = f"No movement at home {_since(s.last_activation, now)}.{opened} {context}"
-        severity = "critical" if 7 * 60 <= minute_of_day(s.last_activation) < 22 * 60 else "high"
-        self._raised = Finding("inactivity", "inactivity", severity, sms_text(msg), evidence={
-            "last_activity": s.last_activation.isoformat(), "quiet_min": round(quiet), "limit_min": round(limit),
-            "usual_max_min": round(usual), "days": self.n_days, "last_sensor": last, "left_open": left_open,
-            "after_last_sensor": after or seen is not None,
-            "last_room": s.last_activation_room})
-        self._raised_for, self._raised_at = s.last_activation, now
-        return [self._raised]
+        return self._raise(ctx, quiet, limit, f"{opened} {context}", usual_max_min=round(usual), left_open=left_open,
+                           after_last_sensor=after or seen is not None)
