@@ -68,7 +68,7 @@ def replay(history: list[Event], events: Iterable[Event], until: dt.datetime, *,
     # stuck for a week) was reported then and is still open, not news now. The history's end run
     # through the detectors, what they raise dropped, lets the replay know it as the hub does.
     end = history[-1].time if history else (evs[0].time if evs else until)
-    warm = bisect.bisect_left([e.time for e in history], end - WARM_UP)
+    warm = bisect.bisect_left(history, end - WARM_UP, key=lambda e: e.time)
     clock = ManualClock(history[warm].time if history else end)
     engine = Engine(routine, clock, household=household, name=name, config=config)
     engine.prime(history[:warm])
