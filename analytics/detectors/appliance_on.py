@@ -75,31 +75,28 @@ class ApplianceOn:
                 limit = max(self.floor, limit / 2, self.longest.get(sensor, 0.0))
             if on_min < limit:
                 continue
-            usual = self.usual.get(sensor)
-            usual_txt = "" if usual is None else (
-                "It is usually off within a minute." if usual < 1 else f"It is usually off within {duration(usual)}.")
-            nobody = " No movement since then." if still and other <= since else ""
-            msg = (f"The {place(sensor)} has been on since {moment(since, now)} ({duration(on_min)}) "
-                   f"at {who(ctx.name)}'s home. {usual_txt}{nobody}")
+            on_for = f"since {moment(since, now)} ({duration(on_min)})"
             if sensor in self.often_long or limit >= self.stuck_min:
                 if sensor in self.often_long:
                     times, uses = self.often_long[sensor]
-                    msg = (f"The {sensor} sensor has reported on since {moment(since, now)} ({duration(on_min)}). "
+                    msg = (f"The {sensor} sensor has reported on {on_for}. "
                            f"It often stays on for hours ({times} of {uses} uses), so it may be left open "
                            f"rather than running. Check the sensor or the appliance.")
                 else:
-                    msg = (f"The {sensor} sensor has reported on since {moment(since, now)} ({duration(on_min)}), "
-                           f"longer than it ever did. Check the sensor.")
+                    msg = f"The {sensor} sensor has reported on {on_for}, longer than it ever did. Check the sensor."
                 finding = Finding(f"sensor_stuck:{sensor}", "sensor_stuck", "low", sms_text(msg), technical=True,
                                   evidence={"sensor": sensor, "on_since": since.isoformat(),
                                             "on_min": round(on_min), "limit_min": round(limit)})
-                self._raised[sensor] = (since, finding)
-                found.append(finding)
-                continue
-            finding = Finding(f"appliance_on:{sensor}", "appliance_on", "high" if still else "medium",
-                              sms_text(msg.strip()),
-                              evidence={"sensor": sensor, "on_since": since.isoformat(), "on_min": round(on_min),
-                                        "limit_min": round(limit), "usual_min": usual, "nobody_moving": still})
+            else:
+                usual = self.usual.get(sensor)
+                usual_txt = "" if usual is None else (
+                    f"It is usually off within {'a minute' if usual < 1 else duration(usual)}.")
+                nobody = " No movement since then." if still and other <= since else ""
+                msg = f"The {place(sensor)} has been on {on_for} at {who(ctx.name)}'s home. {usual_txt}{nobody}"
+                finding = Finding(f"appliance_on:{sensor}", "appliance_on", "high" if still else "medium",
+                                  sms_text(msg.strip()),
+                                  evidence={"sensor": sensor, "on_since": since.isoformat(), "on_min": round(on_min),
+                                            "limit_min": round(limit), "usual_min": usual, "nobody_moving": still})
             self._raised[sensor] = (since, finding)
             found.append(finding)
         for sensor in [x for x in self._raised if x not in s.appliances_on]:
