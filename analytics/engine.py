@@ -99,7 +99,8 @@ class Engine:
     def _evaluate(self) -> list[Alert]:
         now = self.clock.now()
         ctx = Context(self.state, now, self.name)
-        if self._silence_reported is not None and len(self.state.places_recently(now)) >= _BACK_PLACES:
+        if (self._silence_reported is not None and not self._back_since_report
+                and len(self.state.places_recently(now)) >= _BACK_PLACES):
             self._back_since_report = True
         holding: dict[str, Finding] = {}
         failed = False

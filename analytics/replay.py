@@ -20,6 +20,7 @@ from pathlib import Path
 
 from analytics.engine import Engine
 from analytics.routine import KEEP_DAYS, learn
+from analytics.state import PRIME_WINDOW, last_readings
 from hub.alert import Alert
 from hub.clock import ManualClock
 from hub.config import INACTIVITY_BUDGET_PER_30D, DetectionConfig, inactivity_budget_problem
@@ -71,7 +72,9 @@ def replay(history: list[Event], events: Iterable[Event], until: dt.datetime, *,
     warm = bisect.bisect_left(history, end - WARM_UP, key=lambda e: e.time)
     clock = ManualClock(history[warm].time if history else end)
     engine = Engine(routine, clock, household=household, name=name, config=config)
-    engine.prime(history[:warm])
+    # primed as the live hub primes a new engine (``hub.detection.recent_for``)
+    primed = bisect.bisect_left(history, end - WARM_UP - PRIME_WINDOW, key=lambda e: e.time)
+    engine.prime(last_readings(history[:primed]) + history[primed:warm])
     for _reported_then in drive(engine, clock, history[warm:], end, tick_seconds):
         pass
     yield from drive(engine, clock, evs, until, tick_seconds)

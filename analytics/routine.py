@@ -38,6 +38,10 @@ DAY_HOURS = 24 - DAY_START_HOUR
 NIGHT_WINDOW_MIN = 30.0
 #: how many of the most recent days are kept in the per-day matrices
 KEEP_DAYS = 56
+#: a sensor is silent far longer than its own normal past this many times its longest silence in
+#: the history, and never before a day (``silence_limit``)
+SILENCE_FACTOR = 2.0
+SILENCE_FLOOR_MIN = 24 * 60.0
 #: a day with less activity than this fraction of the median day is an absent day
 ABSENT_RATIO = 0.15
 #: learning the way out: a daytime quiet spell this long (minutes) is probably an outing
@@ -190,6 +194,13 @@ def empty_routine(household: str = "", when: dt.datetime | None = None) -> Routi
                    home=np.zeros((0, SLOTS), dtype=np.float32))
 
 
+def silence_limit(longest_min: float | None, factor: float = SILENCE_FACTOR,
+                  floor_min: float = SILENCE_FLOOR_MIN) -> float:
+    """Minutes of silence after which a sensor whose longest silence was ``longest_min`` (None:
+    unknown) counts as offline."""
+    return max(factor * (longest_min or 0.0), floor_min)
+
+
 def learn(events: Iterable[Event], household: str = "", *, drop_absent: bool = True,
           until: dt.datetime | None = None) -> Routine:
     """Learn the routine from a history of events (any order; technical events are ignored).
@@ -236,7 +247,11 @@ def learn(events: Iterable[Event], household: str = "", *, drop_absent: bool = T
     appliance = {k: [round(x, 2) for x in v] for k, v in durations.items() if is_appliance(k, kinds[k])}
     on_minutes = {k: _summary(v) for k, v in durations.items() if not is_appliance(k, kinds[k])}
     for s, m in last_report.items():
-        max_silence[s] = round(max(max_silence.get(s, 0.0), end_m - m), 1)
+        # the silence still running when the history ends is normal only while within the limit:
+        # past it, it may be the sensor's failure, which a nightly retrain must not make normal
+        if end_m - m < silence_limit(max_silence.get(s)):
+            max_silence[s] = max(max_silence.get(s, 0.0), end_m - m)
+    max_silence = {s: round(m, 1) for s, m in max_silence.items()}
     t = np.asarray(acts, dtype=float)
     sid = np.asarray(act_sensor, dtype=int)
     bed = np.asarray(bed_ids, dtype=bool)[sid] if sid.size else np.zeros(0, dtype=bool)

@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from analytics.routine import DAY_START_HOUR, NIGHT_WINDOW_MIN, OUT_GRACE_MIN
 from analytics.sensors import ActivationTracker, is_appliance, is_front_door, is_sleep_sensor, on_level
 from hub.events import Event
 
+#: how much recent history a new :class:`HomeState` takes in reading by reading (its windows span
+#: at most a day); of the time before, the last reading of each sensor is enough (``last_readings``)
+PRIME_WINDOW = dt.timedelta(days=2)
 _GRACE = dt.timedelta(minutes=OUT_GRACE_MIN)
 _NIGHT_WINDOW = dt.timedelta(minutes=NIGHT_WINDOW_MIN)
 _DAY = dt.timedelta(days=1)
@@ -22,6 +26,18 @@ _DAY = dt.timedelta(days=1)
 def activity_day(when: dt.datetime) -> dt.date:
     """The day an activity counts towards: days run from 06:00 to 06:00."""
     return (when - dt.timedelta(hours=DAY_START_HOUR)).date()
+
+
+def last_readings(events: Iterable[Event]) -> list[Event]:
+    """The last reading of each sensor of each kind, in time order: what a new :class:`HomeState`
+    needs of the time before its prime window: when each sensor last spoke (a sensor dead for a
+    week is still known after a restart), a door left open, a battery already low."""
+    last: dict[tuple[str, str], Event] = {}
+    for e in events:
+        key = (e.sensor, e.kind)
+        if key not in last or e.time >= last[key].time:
+            last[key] = e
+    return sorted(last.values(), key=lambda e: e.time)
 
 
 @dataclass
@@ -44,6 +60,8 @@ class HomeState:
     recent_all: deque = field(default_factory=deque)
     counted: deque = field(default_factory=deque)
     last_report: dict[str, dt.datetime] = field(default_factory=dict)
+    #: the latest of ``last_report``, kept so that nobody has to look through every sensor for it
+    newest_report: dt.datetime | None = None
     unavailable: dict[str, dt.datetime] = field(default_factory=dict)
     battery: dict[str, float] = field(default_factory=dict)
     #: the room of each sensor that names one
@@ -111,6 +129,8 @@ class HomeState:
         # runs for every reading of a weeks-long history on a Pi: attribute lookups are kept few
         sensor, kind, when = e.sensor, e.kind, e.time
         self.last_report[sensor] = when
+        if self.newest_report is None or when > self.newest_report:
+            self.newest_report = when
         if kind == "availability":
             if e.value > 0:
                 self.unavailable.pop(sensor, None)

@@ -28,7 +28,7 @@ from hardware.simulator import SimulatedHome
 from hub.alert import Alert
 from hub.clock import ManualClock
 from hub.config import Config, DetectionConfig, HouseholdConfig, PanelConfig, StoreConfig
-from hub.detection import Detection
+from hub.detection import Detection, recent_for
 from hub.events import Event
 from hub.pipeline import EventPipeline
 from hub.store import Store
@@ -117,7 +117,7 @@ class DemoWorld:
             routine = learn(history, home.id)
             home_clock = ManualClock(start)
             self.detection.watch(home.id, routine, home_clock, name=home.name,
-                                 recent=[e for e in history if e.time >= start - dt.timedelta(days=2)])
+                                 recent=recent_for(self.store, home.id, start))
             self.runners[home.id] = SimulatorRunner(sim, self.pipeline.submit_one, home_clock, speed=self.speed)
             log.info("%s: %d days of history, %d events", home.name, HISTORY_DAYS, len(history))
 

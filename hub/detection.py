@@ -17,11 +17,13 @@ from pathlib import Path
 from analytics.engine import Engine
 from analytics.modelstore import load_routine, routine_path
 from analytics.routine import Routine, learn
+from analytics.state import PRIME_WINDOW
 from hub.alert import Alert
 from hub.clock import Clock
 from hub.config import DetectionConfig
 from hub.errors import ModelError
 from hub.events import Event
+from hub.health import last_readings
 from hub.store import Store
 
 log = logging.getLogger(__name__)
@@ -30,8 +32,6 @@ AlertSink = Callable[[Alert], None]
 
 #: readings older than the latest activation by more than this are too late for live detection
 LATE_TOLERANCE = dt.timedelta(minutes=5)
-#: how much stored history primes a new engine (the current quiet spell, today's activity)
-PRIME_WINDOW = dt.timedelta(days=2)
 
 
 def routine_for(store: Store, clock: Clock, model_dir: str | Path, household: str) -> Routine:
@@ -50,6 +50,13 @@ def routine_for(store: Store, clock: Clock, model_dir: str | Path, household: st
     today = dt.datetime.combine(now.date(), dt.time())
     history = store.events(since=today - dt.timedelta(days=28), until=now, household=household)
     return learn(history, household, until=now)
+
+
+def recent_for(store: Store, household: str, now: dt.datetime) -> list[Event]:
+    """What a new engine is primed with: the last reading of each sensor before the prime window,
+    then every reading in it (the current quiet spell, today's activity)."""
+    since = now - PRIME_WINDOW
+    return last_readings(store, household, since) + store.events(since=since, household=household)
 
 
 class Detection:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from hub.events import format_time
+from hub.events import Event, format_time
 from hub.store import Store
 
 
@@ -62,8 +62,10 @@ WITH RECURSIVE s(sensor) AS (
 )
 SELECT sensor FROM s WHERE sensor IS NOT NULL
 """
-_LAST = ("SELECT ts, value, room FROM events WHERE sensor=? AND household=? {kinds} "
+_LAST = ("SELECT ts, value, room, kind, source_id FROM events WHERE sensor=? AND household=? AND ts < ? {kinds} "
          "ORDER BY ts DESC, id DESC LIMIT 1")
+#: later than any stored time: "before the end of time"
+_NO_END = "9999"
 _KINDS = {
     "any": "",
     "activity": "AND kind NOT IN ('battery', 'availability')",
@@ -72,9 +74,26 @@ _KINDS = {
 }
 
 
-def _last(store: Store, sensor: str, household: str, which: str) -> tuple[dt.datetime, float, str] | None:
-    rows = store.query(_LAST.format(kinds=_KINDS[which]), (sensor, household))
-    return (dt.datetime.fromisoformat(rows[0][0]), rows[0][1], rows[0][2]) if rows else None
+def _last(store: Store, sensor: str, household: str, which: str,
+          before: str = _NO_END) -> tuple[dt.datetime, float, str, str, str] | None:
+    rows = store.query(_LAST.format(kinds=_KINDS[which]), (sensor, household, before))
+    return (dt.datetime.fromisoformat(rows[0][0]), *tuple(rows[0])[1:]) if rows else None
+
+
+def last_readings(store: Store, household: str, before: dt.datetime) -> list[Event]:
+    """The household's last activity, battery and availability reading of each sensor before
+    ``before``, in time order (what a restarted hub must know of the time before what it reads
+    in full: a sensor silent for a week, a door left open)."""
+    store.migrate("health", HEALTH_MIGRATIONS)
+    cutoff = format_time(before)
+    found = []
+    for (sensor,) in store.query(_SENSORS):
+        for which in ("activity", "battery", "availability"):
+            row = _last(store, sensor, household, which, cutoff)
+            if row is not None:
+                ts, value, room, kind, source_id = row
+                found.append(Event(ts, sensor, kind, value, room, household, source_id))
+    return sorted(found, key=lambda e: e.time)
 
 
 def sensor_health(store: Store, household: str) -> list[SensorHealth]:

@@ -17,7 +17,7 @@ from typing import Any, TextIO
 from hub.alert import Alert
 from hub.clock import Clock, SystemClock
 from hub.config import Config
-from hub.detection import PRIME_WINDOW, Detection, routine_for
+from hub.detection import Detection, recent_for, routine_for
 from hub.pipeline import EventPipeline
 from hub.shutdown import stop_each
 from hub.store import Store
@@ -79,7 +79,7 @@ class HubService:
             now = self.clock.now()
             routine = routine_for(self.store, self.clock, self.config.detection.model_dir, self.household)
             self.detection.watch(self.household, routine, self.clock, name=self.config.household.name,
-                                 recent=self.store.events(since=now - PRIME_WINDOW, household=self.household),
+                                 recent=recent_for(self.store, self.household, now),
                                  config=self.config.detection)
         for part in (self.uplink, self.mqtt, self.gpio):
             if part is not None:

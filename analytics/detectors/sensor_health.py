@@ -7,20 +7,26 @@ for the resident's detectors. A battery below ``battery_pct`` is low.
 """
 from __future__ import annotations
 
+import datetime as dt
+
 from analytics.detectors import Context, Finding
 from analytics.explain import duration, moment, sms_text
-from analytics.routine import Routine
+from analytics.routine import SILENCE_FACTOR, SILENCE_FLOOR_MIN, Routine, silence_limit
+from analytics.state import HomeState
 
 
 class SensorHealth:
     """Technical findings: a sensor offline or silent far beyond its normal, a low battery."""
 
-    def __init__(self, routine: Routine, *, factor: float = 2.0, floor_hours: float = 24.0,
-                 battery_pct: float = 15.0) -> None:
+    def __init__(self, routine: Routine, *, factor: float = SILENCE_FACTOR,
+                 floor_hours: float = SILENCE_FLOOR_MIN / 60, battery_pct: float = 15.0) -> None:
         self.longest = dict(routine.sensor_max_silence)
-        self.limit_min = {s: max(factor * m, floor_hours * 60) for s, m in routine.sensor_max_silence.items()}
         self.floor_min = floor_hours * 60
+        self.limit_min = {s: silence_limit(m, factor, self.floor_min) for s, m in self.longest.items()}
         self.battery_pct = battery_pct
+        #: sensors over their limit at the last rescan, and when the next one can be (``_rescan``)
+        self._due: dt.datetime | None = None
+        self._overdue: list[str] = []
 
     def check(self, ctx: Context) -> list[Finding]:
         """Findings for each unavailable, long-silent or low-battery sensor."""
@@ -30,13 +36,27 @@ class SensorHealth:
             msg = f"Sensor {sensor} went offline at {moment(since, now)}. Check its power and radio link."
             found.append(Finding(f"sensor_offline:{sensor}", "sensor_offline", "low", sms_text(msg), technical=True,
                                  evidence={"sensor": sensor, "since": since.isoformat(), "reason": "unavailable"}))
-        newest = max(s.last_report.values(), default=None)
-        for sensor, last in s.last_report.items():
+        found.extend(self._silent(s, now))
+        for sensor, pct in s.battery.items():
+            if pct < self.battery_pct:
+                msg = f"Battery of sensor {sensor} is at {pct:.0f}%. Replace it soon."
+                found.append(Finding(f"battery_low:{sensor}", "battery_low", "low", sms_text(msg), technical=True,
+                                     evidence={"sensor": sensor, "battery_pct": pct}))
+        return found
+
+    def _silent(self, s: HomeState, now: dt.datetime) -> list[Finding]:
+        """Findings for the sensors silent beyond their limit while others are not."""
+        if self._due is None or now >= self._due:
+            self._rescan(s, now)
+        found = []
+        newest = s.newest_report or now
+        for sensor in self._overdue:
+            last = s.last_report[sensor]
             silent = (now - last).total_seconds() / 60
             limit = self.limit_min.get(sensor, self.floor_min)
             if silent < limit or sensor in s.unavailable:
                 continue
-            if newest is not None and (now - newest).total_seconds() / 60 >= limit / 2:
+            if (now - newest).total_seconds() / 60 >= limit / 2:
                 continue  # everything is silent: a quiet home, judged by the resident's detectors
             before = self.longest.get(sensor)
             usual = f" (its longest silence before was {duration(before)})" if before is not None else ""
@@ -44,9 +64,20 @@ class SensorHealth:
             found.append(Finding(f"sensor_offline:{sensor}", "sensor_offline", "low", sms_text(msg), technical=True,
                                  evidence={"sensor": sensor, "last_report": last.isoformat(),
                                            "silent_min": round(silent), "limit_min": round(limit)}))
-        for sensor, pct in s.battery.items():
-            if pct < self.battery_pct:
-                msg = f"Battery of sensor {sensor} is at {pct:.0f}%. Replace it soon."
-                found.append(Finding(f"battery_low:{sensor}", "battery_low", "low", sms_text(msg), technical=True,
-                                     evidence={"sensor": sensor, "battery_pct": pct}))
         return found
+
+    def _rescan(self, s: HomeState, now: dt.datetime) -> None:
+        """Sort the sensors into those over their limit now and the rest, and note when the first
+        of the rest can be over its own; until then only the first kind need looking at (this runs
+        on every reading of a busy home). Reports only move a sensor's time later, so the note
+        stays a safe lower bound."""
+        self._overdue = []
+        # a sensor first heard after now is silent at least the floor before it can be due
+        due = now + dt.timedelta(minutes=self.floor_min)
+        for sensor, last in s.last_report.items():
+            at = last + dt.timedelta(minutes=self.limit_min.get(sensor, self.floor_min))
+            if at <= now:
+                self._overdue.append(sensor)
+            else:
+                due = min(due, at)
+        self._due = due

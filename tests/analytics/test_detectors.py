@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import random
 
 import pytest
 
@@ -156,6 +157,57 @@ def test_silent_sensor_is_offline_only_while_others_still_report(routine, histor
     alerts = list(drive(engine, clock, events, MIDNIGHT + dt.timedelta(hours=23)))
     assert [a.condition for a in alerts] == ["sensor_offline:kettle"]
     assert alerts[0].technical
+
+
+def _days_without(engine, clock, first, n, drop):
+    """Drive ``n`` ordinary days from ``first`` leaving out the readings ``drop(day index, event)``
+    says; return the alerts raised and the readings fed."""
+    alerts, fed = [], []
+    for i in range(n):
+        day = first + dt.timedelta(days=i)
+        events = [e for e in homes.normal_day(day, random.Random(i)) if not drop(i, e)]
+        alerts += drive(engine, clock, events, dt.datetime.combine(day, dt.time(23, 59)))
+        fed += events
+    return alerts, fed
+
+
+def test_a_sensor_back_and_silent_again_is_reported_again(routine, history):
+    clock = ManualClock(history[-1].time)
+    engine = Engine(routine, clock, detectors=[SensorHealth(routine)])
+    engine.prime(history)
+    # the bathroom sensor dead for two days, back on the third, dead again on the fourth and fifth
+    alerts, _ = _days_without(engine, clock, DAY, 5, lambda i, e: e.sensor == "bathroom_pir" and i != 2)
+    # a day after its last word each time (the evening before each dead spell)
+    assert [(a.condition, a.time.date()) for a in alerts] == [
+        ("sensor_offline:bathroom_pir", DAY), ("sensor_offline:bathroom_pir", DAY + dt.timedelta(days=3))]
+
+
+def test_a_sensor_never_heard_before_is_offline_a_day_after_its_only_word(routine, history):
+    clock = ManualClock(history[-1].time)
+    # every known sensor's limit is days long here: the newcomer still gets the one-day floor
+    engine = Engine(routine, clock, detectors=[SensorHealth(routine, factor=10)])
+    engine.prime(history)
+    assert engine.tick() == []  # it has looked at the sensors it knows
+    garage = Event(MIDNIGHT + dt.timedelta(hours=8), "garage_door", "door", 1.0)
+    engine.on_event(garage)
+    alerts, _ = _days_without(engine, clock, DAY, 2, lambda i, e: False)
+    assert [a.condition for a in alerts] == ["sensor_offline:garage_door"]
+    assert dt.timedelta(hours=24) <= alerts[0].time - garage.time <= dt.timedelta(hours=24, minutes=1)
+
+
+def test_a_dead_sensor_is_reported_once_through_the_nightly_retrains(history):
+    clock = ManualClock(history[-1].time)
+    engine = Engine(learn(history, "test-home"), clock, household="test-home")
+    engine.prime(history)
+    seen, alerts = list(history), []
+    for i in range(6):  # the bathroom sensor dies; the hub retrains every night as it does live
+        day_alerts, fed = _days_without(engine, clock, DAY + dt.timedelta(days=i), 1,
+                                        lambda _, e: e.sensor == "bathroom_pir")
+        alerts += day_alerts
+        seen += fed
+        engine.use_routine(learn(seen, "test-home", until=clock.now()))
+    assert [a.condition for a in alerts if a.technical] == ["sensor_offline:bathroom_pir"]
+    assert "sensor_offline:bathroom_pir" in engine.active  # still reported: not cleared by a retrain
 
 
 def test_engine_reports_each_condition_once_until_it_clears(routine, history, run_day):

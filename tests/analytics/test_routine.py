@@ -33,6 +33,20 @@ def test_appliance_and_sensor_figures(routine):
     assert 0 < routine.sensor_max_silence["kitchen_pir"] < 24 * 60
 
 
+def test_a_silence_still_running_at_the_end_counts_as_normal_only_within_the_sensors_limit():
+    history = homes.history(10)
+    end = max(e.time for e in history)
+    # the hall sensor quiet for the last 18 h: longer than ever, but within a day (the least limit)
+    recent = [e for e in history if not (e.sensor == "hall_pir" and e.time > end - dt.timedelta(hours=18))]
+    assert learn(recent).sensor_max_silence["hall_pir"] >= 18 * 60 > learn(history).sensor_max_silence["hall_pir"]
+    # the bathroom sensor silent for its last 4 days: past any limit, maybe broken. Counting that
+    # as normal would let each nightly retrain raise the limit the dead sensor is past
+    dead = [e for e in history if not (e.sensor == "bathroom_pir" and e.time > end - dt.timedelta(days=4))]
+    routine = learn(dead)
+    assert routine.sensor_max_silence["bathroom_pir"] < 24 * 60
+    assert learn(history).sensor_max_silence["bathroom_pir"] == routine.sensor_max_silence["bathroom_pir"]
+
+
 def test_an_appliance_still_on_when_the_history_ends_counts_as_on_that_long():
     history = homes.history(10)
     end = max(e.time for e in history)

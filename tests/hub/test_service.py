@@ -172,3 +172,28 @@ def test_a_late_backlog_does_not_move_last_seen_back(service):
     svc.pipeline.submit([Event(START - dt.timedelta(hours=3), "hall_pir", "motion", 1, "hall", "kim-12")])
     assert engine.state.last_activation == START
     assert svc.store.events(since=START - dt.timedelta(hours=3), until=START - dt.timedelta(hours=2))  # still stored
+
+
+def test_a_sensor_dead_for_days_before_a_restart_is_still_reported(tmp_path):
+    config = config_from_dict({
+        "household": {"id": "kim-12", "name": "Mrs Kim"},
+        "store": {"path": str(tmp_path / "hub.sqlite")},
+        "detection": {"model_dir": str(tmp_path / "models")},
+        "alerts": {"contacts": [{"name": "Ji-woo Han", "phone": "+447700900101"}]},
+        "panel": {"enabled": False},
+    }, source="test.toml")
+    clock = ManualClock(START)
+    svc = HubService(config, clock=clock, out=io.StringIO())
+    # four weeks of life; the bathroom sensor died five days ago, longer than the engine reads back
+    died = START - dt.timedelta(days=5)
+    home = SimulatedHome(household="kim-12", seed=3, profile="busy")
+    svc.store.add_events(e for e in home.events(START - dt.timedelta(days=28), START)
+                         if not (e.sensor == "bathroom_pir" and e.time >= died))
+    try:
+        svc.start(scheduler=False, panel=False)  # the hub restarts (a power cut)
+        svc.tick()
+        offline = [r.alert for r in svc.alerts.book.list(households=["kim-12"]) if r.alert.kind == "sensor_offline"]
+    finally:
+        svc.stop()
+    assert [a.condition for a in offline] == ["sensor_offline:bathroom_pir"]
+    assert offline[0].technical and "has sent nothing for 5 days" in offline[0].message

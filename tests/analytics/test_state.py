@@ -1,0 +1,27 @@
+"""What a new engine's state is primed with."""
+from __future__ import annotations
+
+import datetime as dt
+
+from analytics.state import HomeState, last_readings
+from hub.events import Event
+
+T = dt.datetime(2024, 3, 4, 8, 0)
+
+
+def test_last_readings_keeps_each_sensors_last_word_of_each_kind_in_time_order():
+    m = lambda minutes: T + dt.timedelta(minutes=minutes)  # noqa: E731
+    events = [Event(m(0), "hall_pir", "motion", 1), Event(m(1), "hall_pir", "motion", 0),
+              Event(m(2), "fridge", "door", 1),  # left open
+              Event(m(3), "hall_pir", "battery", 12), Event(m(5), "hall_pir", "motion", 1),
+              Event(m(4), "hall_pir", "motion", 0)]  # a late delivery is not the last word
+    assert last_readings(events) == [events[2], events[3], events[4]]
+    assert last_readings([]) == []
+    # a state primed with them knows what the full history would have told it
+    full, short = HomeState(started=T), HomeState(started=T)
+    for e in sorted(events, key=lambda e: e.time):
+        full.update(e)
+    for e in last_readings(events):
+        short.update(e)
+    assert short.last_report == {"hall_pir": m(5), "fridge": m(2)}
+    assert short.on_since == full.on_since and short.battery == full.battery == {"hall_pir": 12}
