@@ -52,7 +52,8 @@ class Engine:
         self.household = household or routine.household
         self.name = name
         self.detectors = list(detectors) if detectors is not None else default_detectors(routine, self.config)
-        self.state = HomeState(started=clock.now(), exits=frozenset(routine.exit_sensors))
+        self.state = HomeState(started=clock.now(), exits=frozenset(routine.exit_sensors),
+                               self_running=frozenset(routine.self_running))
         self._dormant_below = self._dormant_limit(routine)
         self._active: dict[str, Alert] = {}
         self._raised_once: dict[str, dt.datetime] = {}
@@ -73,6 +74,7 @@ class Engine:
         self.routine = routine
         self.detectors = default_detectors(routine, self.config)
         self.state.exits = frozenset(routine.exit_sensors)
+        self.state.self_running = frozenset(routine.self_running)
         self._dormant_below = self._dormant_limit(routine)
 
     @staticmethod

@@ -42,6 +42,11 @@ KEEP_DAYS = 56
 #: the history, and never before a day (``silence_limit``)
 SILENCE_FACTOR = 2.0
 SILENCE_FLOOR_MIN = 24 * 60.0
+#: an appliance switching on alone in the small hours on this share of the nights (and at least
+#: on ``SELF_RUNNING_MIN_NIGHTS``) runs by itself (``learn_self_running``)
+SELF_RUNNING_NIGHT_SHARE = 0.5
+SELF_RUNNING_MIN_NIGHTS = 3
+SELF_RUNNING_ALONE_MIN = 30.0
 #: a day with less activity than this fraction of the median day is an absent day
 ABSENT_RATIO = 0.15
 #: learning the way out: a daytime quiet spell this long (minutes) is probably an outing
@@ -99,6 +104,8 @@ class Routine:
     home_minutes: np.ndarray = field(default_factory=lambda: np.zeros((0, 24), dtype=np.float32))
     #: doors learned to be the way out (besides any named front door), see :func:`learn_exits`
     exit_sensors: list[str] = field(default_factory=list)
+    #: appliances that switch on by themselves (a fridge), see :func:`learn_self_running`
+    self_running: list[str] = field(default_factory=list)
     #: quiet spells at home (``analytics/quiet_budget.py``): per sensor, the spells of
     #: ``SPELL_MIN`` or more it began, [minute of day, minutes], and 24 hourly counts of all it began
     quiet_spells: dict[str, list[list[float]]] = field(default_factory=dict)
@@ -132,6 +139,7 @@ class Routine:
             "sensor_max_silence": self.sensor_max_silence,
             "sensor_kinds": self.sensor_kinds,
             "exit_sensors": self.exit_sensors,
+            "self_running": self.self_running,
             "quiet_spells": self.quiet_spells,
             "spell_counts": self.spell_counts,
             "follow_by_hour": self.follow_by_hour,
@@ -164,6 +172,7 @@ class Routine:
             sensor_max_silence={k: float(v) for k, v in p["sensor_max_silence"].items()},
             sensor_kinds=dict(p["sensor_kinds"]),
             exit_sensors=[str(x) for x in p.get("exit_sensors", [])],
+            self_running=[str(x) for x in p.get("self_running", [])],
             quiet_spells={k: [[float(a), float(b)] for a, b in v] for k, v in p.get("quiet_spells", {}).items()},
             spell_counts={k: [float(x) for x in v] for k, v in p.get("spell_counts", {}).items()},
             follow_by_hour={k: [[float(a), float(b)] for a, b in v] for k, v in p.get("follow_by_hour", {}).items()},
@@ -254,9 +263,13 @@ def learn(events: Iterable[Event], household: str = "", *, drop_absent: bool = T
     max_silence = {s: round(m, 1) for s, m in max_silence.items()}
     t = np.asarray(acts, dtype=float)
     sid = np.asarray(act_sensor, dtype=int)
+    names = {i: s for s, i in sensor_ids.items()}
+    self_running = learn_self_running(t, sid, names, kinds)
+    if self_running:  # their cycles are not the resident's doing: learned as the state ignores them
+        keep = ~np.isin(sid, [sensor_ids[x] for x in self_running])
+        t, sid = t[keep], sid[keep]
     bed = np.asarray(bed_ids, dtype=bool)[sid] if sid.size else np.zeros(0, dtype=bool)
     named_front = np.asarray(front_ids, dtype=bool)[sid] if sid.size else np.zeros(0, dtype=bool)
-    names = {i: s for s, i in sensor_ids.items()}
     exits = learn_exits(t, sid, names, kinds, named=named_front)
     front = named_front | np.isin(sid, [sensor_ids[x] for x in exits])
 
@@ -345,7 +358,7 @@ def learn(events: Iterable[Event], household: str = "", *, drop_absent: bool = T
         wake_minutes=wake, wake_by_day=wake_by_day,
         front_door_night=front_night, out_durations=outs, appliance_minutes=appliance, on_minutes=on_minutes,
         follow_minutes=follow,
-        sensor_max_silence=max_silence, sensor_kinds=kinds, exit_sensors=exits,
+        sensor_max_silence=max_silence, sensor_kinds=kinds, exit_sensors=exits, self_running=self_running,
         follow_by_hour=_follow_by_hour(t, sid, front, names), moves=moves, home_minutes=home_min,
         quiet_spells=spells, spell_counts=spell_counts,
     )
@@ -379,6 +392,40 @@ def learn_exits(t: np.ndarray, sid: np.ndarray, names: dict[int, str], kinds: di
         if spells[i] >= EXIT_MIN_SPELLS and spells[i] >= EXIT_MIN_SHARE * uses[i]:
             out.append(name)
     return out[:2]
+
+
+def learn_self_running(t: np.ndarray, sid: np.ndarray, names: dict[int, str], kinds: dict[str, str]) -> list[str]:
+    """Appliances that switch on by themselves: a fridge, a freezer or a boiler on a power plug.
+
+    On at least ``SELF_RUNNING_NIGHT_SHARE`` of the nights such a device switched on in the small
+    hours (01:00-05:00) with no sensor of the resident (neither an appliance nor in the bed) within
+    ``SELF_RUNNING_ALONE_MIN``; nobody uses a kettle or a stove alone in the dark night after night.
+    Their cycles say nothing of the resident, and taken as activity they would keep the home of
+    someone who has fallen looking busy."""
+    if not t.size:
+        return []
+    appliance = np.array([is_appliance(names[i], kinds[names[i]]) for i in range(len(names))], dtype=bool)
+    resident = ~appliance & ~np.array([is_sleep_sensor(names[i], kinds[names[i]]) for i in range(len(names))],
+                                      dtype=bool)
+    if not appliance.any():
+        return []
+    people = t[resident[sid]]
+    nights = np.unique(t // 1440).size
+    out = []
+    for i in np.flatnonzero(appliance):
+        on = t[sid == i]
+        small = on[(on % 1440 >= 60) & (on % 1440 < 300)]
+        if not small.size:
+            continue
+        alone = small
+        if people.size:
+            pos = np.searchsorted(people, small)
+            before = np.where(pos > 0, small - people[np.maximum(pos - 1, 0)], np.inf)
+            after = np.where(pos < people.size, people[np.minimum(pos, people.size - 1)] - small, np.inf)
+            alone = small[np.minimum(before, after) > SELF_RUNNING_ALONE_MIN]
+        if np.unique(alone // 1440).size >= max(SELF_RUNNING_MIN_NIGHTS, SELF_RUNNING_NIGHT_SHARE * nights):
+            out.append(names[int(i)])
+    return sorted(out)
 
 
 def _summary(durations: list[float]) -> list[float]:

@@ -2,7 +2,10 @@
 
 Only generic words any home may use are recognised ("front", "entrance", "bed" ...), never the
 names of one particular installation. An *activation* is the moment a sensor reports that someone
-did something: a binary sensor turning on, a power or light level crossing its on threshold.
+did something: a binary sensor turning on (a light switched on among them), a power level crossing
+its on threshold. A light *level* (lux: a motion sensor's illuminance, a light meter) is never one:
+it is the room's light, daylight included, and a sensor reporting it every few minutes would
+otherwise keep a fallen resident's home looking busy.
 """
 from __future__ import annotations
 
@@ -58,11 +61,13 @@ class ActivationTracker:
     """Turns readings into activations, remembering each sensor's last on/off level.
 
     A binary sensor activates on every ``on`` report (a PIR firing twice is two activations);
-    a level sensor (``power``, lux ``light``) only when it crosses from off to on.
+    a ``power`` sensor only when it crosses from off to on; a light sensor once it has reported a
+    level (lux above 1) never: its 0 and 1 are dark and dim, not a switch.
     """
 
     def __init__(self) -> None:
         self._level: dict[str, bool] = {}
+        self._lux: set[str] = set()
 
     def activation(self, event: Event, on: bool | None = None) -> bool:
         """Record the reading and say whether it is an activation by the resident (``on``: its
@@ -71,7 +76,10 @@ class ActivationTracker:
             return False
         if on is None:
             on = on_level(event)
-        if event.kind == "power" or (event.kind == "light" and event.value > 1):
+        if event.kind == "light" and (event.value > 1 or event.sensor in self._lux):
+            self._lux.add(event.sensor)
+            return False
+        if event.kind == "power":
             was = self._level.get(event.sensor, False)
             self._level[event.sensor] = on
             return on and not was

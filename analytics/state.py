@@ -47,6 +47,8 @@ class HomeState:
     started: dt.datetime
     #: doors learned to be the way out, besides any named front door (``Routine.exit_sensors``)
     exits: frozenset = frozenset()
+    #: appliances that switch on by themselves (``Routine.self_running``): no sign of the resident
+    self_running: frozenset = frozenset()
     last_activation: dt.datetime | None = None
     last_activation_sensor: str = ""
     last_up: dt.datetime | None = None
@@ -60,8 +62,6 @@ class HomeState:
     recent_all: deque = field(default_factory=deque)
     counted: deque = field(default_factory=deque)
     last_report: dict[str, dt.datetime] = field(default_factory=dict)
-    #: the latest of ``last_report``, kept so that nobody has to look through every sensor for it
-    newest_report: dt.datetime | None = None
     unavailable: dict[str, dt.datetime] = field(default_factory=dict)
     battery: dict[str, float] = field(default_factory=dict)
     #: the room of each sensor that names one
@@ -129,8 +129,6 @@ class HomeState:
         # runs for every reading of a weeks-long history on a Pi: attribute lookups are kept few
         sensor, kind, when = e.sensor, e.kind, e.time
         self.last_report[sensor] = when
-        if self.newest_report is None or when > self.newest_report:
-            self.newest_report = when
         if kind == "availability":
             if e.value > 0:
                 self.unavailable.pop(sensor, None)
@@ -150,7 +148,7 @@ class HomeState:
                 held.setdefault(sensor, when)
             else:
                 held.pop(sensor, None)
-        if not self._tracker.activation(e, on):
+        if sensor in self.self_running or not self._tracker.activation(e, on):
             return False
         was_out, left = self.out, self.last_front
         day = activity_day(when)

@@ -56,6 +56,8 @@ class ApplianceOn:
                     limit = max(limit, float(a.max()) * 1.2)
                 self.limits[sensor] = limit
         self.prior, self.floor, self.still = prior_min, floor_min, still_min
+        #: a fridge's cycles are not the resident's use (``Routine.self_running``)
+        self.self_running = frozenset(routine.self_running)
         self._raised: dict[str, tuple[dt.datetime, Finding]] = {}
 
     def check(self, ctx: Context) -> list[Finding]:
@@ -63,6 +65,8 @@ class ApplianceOn:
         s, now = ctx.state, ctx.now
         found = []
         for sensor, since in s.appliances_on.items():
+            if sensor in self.self_running:
+                continue
             held = self._raised.get(sensor)
             if held is not None and held[0] == since:
                 found.append(held[1])  # still on since the alert: the same condition holds

@@ -2,8 +2,9 @@
 
 A sensor is offline when it says so (availability 0) or when it has been silent ``factor`` times
 longer than its own longest silence in the history, and at least ``floor_hours``. A sensor that
-is silent while every other sensor is silent too is a quiet home, not a broken sensor: that is
-for the resident's detectors. A battery below ``battery_pct`` is low.
+is silent while the resident is too (no activation anywhere for half its limit) is a quiet home,
+not a broken sensor: that is for the resident's detectors, whatever a fridge plug or a battery
+report says meanwhile. A battery below ``battery_pct`` is low.
 """
 from __future__ import annotations
 
@@ -49,7 +50,9 @@ class SensorHealth:
         if self._due is None or now >= self._due:
             self._rescan(s, now)
         found = []
-        newest = s.newest_report or now
+        # the resident's last activation, not the last report: a fridge plug or a light meter
+        # keeps reporting while the resident is away or lying still
+        newest = s.last_activation or now
         for sensor in self._overdue:
             last = s.last_report[sensor]
             silent = (now - last).total_seconds() / 60
@@ -57,7 +60,7 @@ class SensorHealth:
             if silent < limit or sensor in s.unavailable:
                 continue
             if (now - newest).total_seconds() / 60 >= limit / 2:
-                continue  # everything is silent: a quiet home, judged by the resident's detectors
+                continue  # the resident is quiet: a quiet home, judged by the resident's detectors
             before = self.longest.get(sensor)
             usual = f" (its longest silence before was {duration(before)})" if before is not None else ""
             msg = f"Sensor {sensor} has sent nothing for {duration(silent)}{usual}. Check its battery and placement."

@@ -61,6 +61,17 @@ def normal_day(day: dt.date, rng: random.Random) -> list[Event]:
     return sorted((e for e in ev if e.time < m + dt.timedelta(days=1)), key=lambda e: e.time)
 
 
+def fridge_cycles(day: dt.date, sensor: str = "fridge_plug") -> list[Event]:
+    """A fridge on a power plug through one day: its compressor on for 14 min every 47 min."""
+    m = dt.datetime.combine(day, dt.time())
+    out: list[Event] = []
+    t = m + dt.timedelta(minutes=7)
+    while t < m + dt.timedelta(days=1):
+        out += [Event(t, sensor, "power", 110.0), Event(t + dt.timedelta(minutes=14), sensor, "power", 1.5)]
+        t += dt.timedelta(minutes=47)
+    return out
+
+
 def history(days: int = 21, seed: int = 3, start: dt.date = START) -> list[Event]:
     """``days`` ordinary days from ``start``."""
     rng = random.Random(seed)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
 import random
 
 import pytest
@@ -15,9 +16,11 @@ from analytics.detectors.night_activity import NightActivity
 from analytics.detectors.no_wake import NoWake
 from analytics.detectors.sensor_health import SensorHealth
 from analytics.engine import Engine
-from analytics.replay import drive
+from analytics.replay import drive, replay
 from analytics.routine import learn
+from hardware.decoders import zigbee2mqtt
 from hub.clock import ManualClock
+from hub.config import DeviceConfig
 from hub.events import Event
 from tests.analytics import homes
 
@@ -243,6 +246,29 @@ def test_what_follows_the_last_sensor_at_this_hour_decides_by_day(routine, histo
     assert "at this time of day" in alerts[0].message and alerts[0].evidence["after_last_sensor"]
     # a normal day under the same limits raises nothing
     assert [a for a in run_detector(slow, routine, history, "normal") if a.time >= MIDNIGHT] == []
+
+
+def test_a_motion_sensors_daylight_reports_do_not_hide_a_collapse():
+    # a Zigbee motion sensor sends its illuminance with every message and on its own every few
+    # minutes as the daylight changes, through the real Zigbee2MQTT decoder, before and after the fall
+    device = DeviceConfig(topic="zigbee2mqtt/hall_pir", format="zigbee2mqtt", sensor="hall_pir", kind="motion")
+
+    def daylight(day: dt.date) -> list[Event]:
+        out = []
+        for i in range(7 * 6, 19 * 6):
+            t = dt.datetime.combine(day, dt.time()) + dt.timedelta(minutes=10 * i)
+            payload = json.dumps({"occupancy": False, "illuminance": 40 + i * 3}).encode()
+            out += zigbee2mqtt.decode(device.topic, payload, device, t, "")
+        return out
+
+    history = sorted(homes.history(21) + [e for i in range(21) for e in daylight(homes.START + dt.timedelta(days=i))],
+                     key=lambda e: e.time)
+    stop = max(e.time for e in homes.incident_day("collapse", DAY))
+    day = sorted(homes.incident_day("collapse", DAY) + [e for e in daylight(DAY) if e.time > stop],
+                 key=lambda e: e.time)
+    alerts = [a for a in replay(history, day, MIDNIGHT + dt.timedelta(hours=20)) if a.time >= MIDNIGHT]
+    assert alerts and alerts[0].kind == "inactivity"
+    assert alerts[0].time - stop <= dt.timedelta(hours=2)
 
 
 def test_collapse_message_says_the_room_when_the_sensor_has_one(routine, history):

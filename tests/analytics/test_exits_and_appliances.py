@@ -10,7 +10,7 @@ from analytics.detectors.appliance_on import ApplianceOn
 from analytics.detectors.inactivity import Inactivity
 from analytics.detectors.low_activity import LowActivity
 from analytics.engine import Engine
-from analytics.replay import drive
+from analytics.replay import drive, replay
 from analytics.routine import empty_routine, learn
 from analytics.state import HomeState
 from hub.clock import ManualClock
@@ -62,6 +62,36 @@ def test_learned_exit_means_out_not_collapsed():
     blind.exit_sensors = []
     blind.quiet = routine.quiet * 0  # a routine that never saw a long quiet at home: the outing looks like one
     assert inactivity_alerts(blind)  # without knowing the way out the same day alarms
+
+
+def _with_fridge(events: list[Event], days: list[dt.date]) -> list[Event]:
+    return sorted(events + [e for d in days for e in homes.fridge_cycles(d)], key=lambda e: e.time)
+
+
+def test_an_appliance_that_switches_itself_on_at_night_is_learned_as_self_running():
+    days = [homes.START + dt.timedelta(days=i) for i in range(21)]
+    routine = learn(_with_fridge(homes.history(21), days), "h")
+    assert routine.self_running == ["fridge_plug"]  # the kettle is used by the resident
+    assert learn(homes.history(21), "h").self_running == []
+
+
+def test_a_fridge_cycling_on_does_not_hide_a_fall_nor_a_morning_not_up():
+    history = _with_fridge(homes.history(21), [homes.START + dt.timedelta(days=i) for i in range(21)])
+    day = homes.START + dt.timedelta(days=21)
+    midnight = dt.datetime.combine(day, dt.time())
+
+    def alerts(kind: str) -> tuple[dt.datetime, list]:
+        events = homes.incident_day(kind, day)
+        found = replay(history, _with_fridge(events, [day]), midnight + dt.timedelta(hours=23))
+        return max(e.time for e in events), [a for a in found if a.time >= midnight]
+
+    assert alerts("normal")[1] == []  # nor an "appliance left on" for its cycles
+    stop, fall = alerts("collapse")
+    assert fall and fall[0].kind == "inactivity" and fall[0].time - stop <= dt.timedelta(hours=2)
+    _, not_up = alerts("no_wake")
+    assert not_up and not_up[0].time <= midnight + dt.timedelta(hours=10)
+    # the resident lying still is no reason to call the motion sensors broken, fridge or not
+    assert not [a for a in not_up if a.technical]
 
 
 def _state_with(sensor: str, since: dt.datetime) -> HomeState:

@@ -1,6 +1,7 @@
 """The routine survives a restart, and the hub refuses model files it did not write."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import stat
@@ -13,6 +14,7 @@ from hub.errors import ModelError
 
 
 def test_round_trip_keeps_every_figure(routine, tmp_path):
+    routine = dataclasses.replace(routine, self_running=["fridge_plug"], exit_sensors=["door_3"])
     path = save_routine(routine, tmp_path)
     assert path == routine_path(tmp_path, "test-home")
     back = load_routine(path)
@@ -22,6 +24,7 @@ def test_round_trip_keeps_every_figure(routine, tmp_path):
     np.testing.assert_array_equal(back.night, routine.night)
     assert back.wake_minutes == routine.wake_minutes
     assert back.appliance_minutes == routine.appliance_minutes
+    assert back.self_running == routine.self_running and back.exit_sensors == routine.exit_sensors
     assert stat.S_IMODE(os.stat(tmp_path / KEY_FILE).st_mode) == 0o600
 
 

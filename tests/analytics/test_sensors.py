@@ -25,3 +25,13 @@ def test_level_sensors_activate_only_when_crossing_on():
     assert tracker.activation(Event(T, "hall_pir", "motion", 1.0))
     assert tracker.activation(Event(T, "hall_pir", "motion", 1.0))  # a PIR firing twice: two activations
     assert not tracker.activation(Event(T, "hall_pir", "battery", 80.0))
+
+
+def test_a_light_level_is_the_rooms_light_not_an_activation():
+    tracker = ActivationTracker()
+    # a motion sensor's illuminance: daylight rising, dimming, dark; then a motion
+    lux = [Event(T + dt.timedelta(minutes=10 * i), "hall_pir", "light", v) for i, v in enumerate([3, 45, 300, 1, 0])]
+    assert [tracker.activation(e) for e in lux] == [False] * 5  # its 1 is dim, not a switch turned on
+    assert tracker.activation(Event(T, "hall_pir", "motion", 1.0))
+    switch = [Event(T, "lamp", "light", 1.0), Event(T, "lamp", "light", 0.0), Event(T, "lamp", "light", 1.0)]
+    assert [tracker.activation(e) for e in switch] == [True, False, True]  # a light switched on is
