@@ -7,7 +7,7 @@ stores such rows, replacing any earlier row for the same household and day.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,9 +41,11 @@ def _hhmm(minutes: float | None) -> str | None:
     return f"{m // 60:02d}:{m % 60:02d}"
 
 
-def daily_summary(events_of_day: Iterable[Event], day: dt.date | None = None, household: str = "") -> DailySummary:
+def daily_summary(events_of_day: Iterable[Event], day: dt.date | None = None, household: str = "",
+                  self_running: Collection[str] = ()) -> DailySummary:
     """Summarise one day. Events from 22:00 the evening before are used for the get-up time and
-    events up to 13:00 the next day for the bed time; they do not count towards the totals."""
+    events up to 13:00 the next day for the bed time; they do not count towards the totals. The
+    ``self_running`` appliances (``Routine.self_running``: a fridge) are not the resident's activity."""
     evs = sorted(events_of_day, key=lambda e: e.time)
     if day is None:
         if not evs:
@@ -54,7 +56,7 @@ def daily_summary(events_of_day: Iterable[Event], day: dt.date | None = None, ho
     acts, nonbed = [], []
     n_events = 0
     for e in evs:
-        is_act = tracker.activation(e)
+        is_act = e.sensor not in self_running and tracker.activation(e)
         inside = midnight <= e.time < midnight + dt.timedelta(days=1)
         n_events += inside
         if is_act:

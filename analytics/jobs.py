@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Collection
 from pathlib import Path
 
-from analytics.days import daily_summary, write_daily_summaries
-from analytics.modelstore import save_routine
 import numpy as np
 
+from analytics.days import daily_summary, write_daily_summaries
 from analytics.explain import sms_text, who
+from analytics.modelstore import save_routine
 from analytics.routine import DAY_START_HOUR, KEEP_DAYS, Routine, learn
 from hub.alert import Alert
 from hub.clock import Clock
@@ -83,8 +84,10 @@ def check_yesterday(store: Store, clock: Clock, model_dir: str | Path, household
                            "z": {f: round(float(v), 2) for f, v in zip(FEATURES, z)}})
 
 
-def summarise_days(store: Store, clock: Clock, household: str, days: int = 2) -> int:
-    """Write ``daily_summaries`` for the last ``days`` finished days; return rows written."""
+def summarise_days(store: Store, clock: Clock, household: str, days: int = 2,
+                   self_running: Collection[str] = ()) -> int:
+    """Write ``daily_summaries`` for the last ``days`` finished days (``self_running`` appliances
+    not counted as activity); return rows written."""
     today = clock.now().date()
     summaries = []
     for back in range(days, 0, -1):
@@ -92,5 +95,5 @@ def summarise_days(store: Store, clock: Clock, household: str, days: int = 2) ->
         midnight = dt.datetime.combine(day, dt.time())
         evs = store.events(since=midnight - dt.timedelta(hours=2), until=midnight + dt.timedelta(hours=37),
                            household=household)
-        summaries.append(daily_summary(evs, day, household))
+        summaries.append(daily_summary(evs, day, household, self_running))
     return write_daily_summaries(store, summaries)

@@ -167,7 +167,9 @@ class HubService:
                 log.exception("routine not retrained")
 
         def days() -> None:
-            summarise_days(self.store, self.clock, self.household)
+            watched = self.household in self.detection.households
+            self_running = self.detection.engine(self.household).routine.self_running if watched else ()
+            summarise_days(self.store, self.clock, self.household, self_running=self_running)
             if self.uplink is not None:
                 since = (self.clock.now().date() - dt.timedelta(days=2)).isoformat()
                 self.uplink.publish_days(dict(r) for r in self.store.query(

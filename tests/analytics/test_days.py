@@ -1,6 +1,7 @@
 """Per-day facts for the panel, and their row in ``daily_summaries``."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import random
 
@@ -22,6 +23,17 @@ def test_daily_summary_of_a_constructed_day():
     assert 60 < s.active_minutes < 24 * 60
     assert 0 < s.night_active_minutes < s.active_minutes  # bed mat and the toilet trip
     assert s.events == sum(1 for e in events if e.time.date() == day)
+
+
+def test_a_fridge_is_not_the_residents_activity_in_the_days_figures():
+    day = homes.START
+    events = homes.normal_day(day, random.Random(5)) + homes.normal_day(day + dt.timedelta(days=1), random.Random(6))
+    plain = daily_summary(events, day, "h1")
+    fridge = [e for d in (day, day + dt.timedelta(days=1)) for e in homes.fridge_cycles(d)]
+    counted = daily_summary(events + fridge, day, "h1")
+    assert counted.night_active_minutes > plain.night_active_minutes  # what the caseworker must not see
+    ignored = daily_summary(events + fridge, day, "h1", self_running={"fridge_plug"})
+    assert dataclasses.replace(ignored, events=plain.events) == plain  # "events" counts every reading
 
 
 def test_write_and_replace_rows(store):
