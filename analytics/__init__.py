@@ -4,7 +4,7 @@ Wiring (the live hub and ``eldercare replay`` run the same engine; only the cloc
 
     routine = load_routine(routine_path(model_dir, hh), model_dir)   # or learn(store events, hh)
     engine = Engine(routine, clock, household=hh, name="Mrs Smith")
-    engine.prime(hub.detection.recent_for(store, hh, now))           # current quiet spell, today,
+    engine.prime(*hub.detection.recent_for(store, hh, now))          # current quiet spell, today,
                                                                      # each sensor's last word
     alerts = engine.on_event(event)      # after each committed event
     alerts = engine.tick()               # every DetectionConfig.tick_seconds

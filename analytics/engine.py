@@ -84,8 +84,10 @@ class Engine:
         totals = totals[~np.isnan(totals)]
         return float(DORMANT_RATIO * np.median(totals)) if totals.size else 0.0
 
-    def prime(self, events: Iterable[Event]) -> None:
-        """Take in past events (e.g. the history up to now) without raising anything."""
+    def prime(self, events: Iterable[Event], last_words: Iterable[Event] = ()) -> None:
+        """Take in past events (e.g. the history up to now) without raising anything, after
+        ``last_words``: each sensor's last reading from before them (``state.last_readings``)."""
+        self.state.recall(last_words)
         for e in events:
             self.state.update(e)
 

@@ -74,7 +74,7 @@ def replay(history: list[Event], events: Iterable[Event], until: dt.datetime, *,
     engine = Engine(routine, clock, household=household, name=name, config=config)
     # primed as the live hub primes a new engine (``hub.detection.recent_for``)
     primed = bisect.bisect_left(history, end - WARM_UP - PRIME_WINDOW, key=lambda e: e.time)
-    engine.prime(last_readings(history[:primed]) + history[primed:warm])
+    engine.prime(history[primed:warm], last_words=last_readings(history[:primed]))
     for _reported_then in drive(engine, clock, history[warm:], end, tick_seconds):
         pass
     yield from drive(engine, clock, evs, until, tick_seconds)

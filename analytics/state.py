@@ -21,6 +21,7 @@ PRIME_WINDOW = dt.timedelta(days=2)
 _GRACE = dt.timedelta(minutes=OUT_GRACE_MIN)
 _NIGHT_WINDOW = dt.timedelta(minutes=NIGHT_WINDOW_MIN)
 _DAY = dt.timedelta(days=1)
+_AWAY_GAP = dt.timedelta(hours=12)
 
 
 def activity_day(when: dt.datetime) -> dt.date:
@@ -50,6 +51,9 @@ class HomeState:
     #: appliances that switch on by themselves (``Routine.self_running``): no sign of the resident
     self_running: frozenset = frozenset()
     last_activation: dt.datetime | None = None
+    #: when activity resumed after the last gap of ``_AWAY_GAP`` or more with none (a night's sleep
+    #: is shorter): a sensor silent through days away is not broken
+    active_since: dt.datetime | None = None
     last_activation_sensor: str = ""
     last_up: dt.datetime | None = None
     last_front: dt.datetime | None = None
@@ -77,6 +81,8 @@ class HomeState:
     _roles: dict[tuple[str, str], tuple[bool, bool, bool]] = field(default_factory=dict)
     _last_minute: dict[str, dt.datetime] = field(default_factory=dict)
     _door_was_out: bool = False
+    #: the last activation, or the last recalled reading (``recall``): where a gap is measured from
+    _lively: dt.datetime | None = None
 
 
     @property
@@ -124,6 +130,16 @@ class HomeState:
         """Distinct non-bed sensors activated in the last 30 minutes."""
         return {s for t, s in self.recent if t > now - _NIGHT_WINDOW}
 
+    def recall(self, last_words: Iterable[Event]) -> None:
+        """Take in each sensor's last reading from before what is read in full (``last_readings``,
+        in time order): when it last spoke and what it said. The time between them is unknown, not an absence:
+        the resident counts as active since the first of them."""
+        words = list(last_words)
+        for e in words:
+            self.update(e)
+        if words:
+            self.active_since, self._lively = words[0].time, words[-1].time
+
     def update(self, e: Event) -> bool:
         """Take in one event; return True when it was an activation by the resident."""
         # runs for every reading of a weeks-long history on a Pi: attribute lookups are kept few
@@ -157,7 +173,9 @@ class HomeState:
         if was_out and left is not None:
             start = dt.datetime.combine(day, dt.time(DAY_START_HOUR))
             self.out_minutes_today += max(0.0, (when - max(left, start)).total_seconds() / 60)
-        self.last_activation = when
+        if self._lively is None or when - self._lively >= _AWAY_GAP:
+            self.active_since = when
+        self.last_activation = self._lively = when
         self.last_activation_sensor = sensor
         if e.room:
             self.rooms[sensor] = e.room

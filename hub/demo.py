@@ -116,8 +116,8 @@ class DemoWorld:
                 Contact(home.id, i + 1, name, phone, role, ()) for i, (name, phone, role) in enumerate(LADDER)])
             routine = learn(history, home.id)
             home_clock = ManualClock(start)
-            self.detection.watch(home.id, routine, home_clock, name=home.name,
-                                 recent=recent_for(self.store, home.id, start))
+            recent, last_words = recent_for(self.store, home.id, start)
+            self.detection.watch(home.id, routine, home_clock, name=home.name, recent=recent, last_words=last_words)
             self.runners[home.id] = SimulatorRunner(sim, self.pipeline.submit_one, home_clock, speed=self.speed)
             log.info("%s: %d days of history, %d events", home.name, HISTORY_DAYS, len(history))
 

@@ -52,11 +52,11 @@ def routine_for(store: Store, clock: Clock, model_dir: str | Path, household: st
     return learn(history, household, until=now)
 
 
-def recent_for(store: Store, household: str, now: dt.datetime) -> list[Event]:
-    """What a new engine is primed with: the last reading of each sensor before the prime window,
-    then every reading in it (the current quiet spell, today's activity)."""
+def recent_for(store: Store, household: str, now: dt.datetime) -> tuple[list[Event], list[Event]]:
+    """What a new engine is primed with (``Engine.prime``): every reading of the prime window (the
+    current quiet spell, today's activity), and the last reading of each sensor before it."""
     since = now - PRIME_WINDOW
-    return last_readings(store, household, since) + store.events(since=since, household=household)
+    return store.events(since=since, household=household), last_readings(store, household, since)
 
 
 class Detection:
@@ -74,11 +74,13 @@ class Detection:
         return list(self._engines)
 
     def watch(self, household: str, routine: Routine, clock: Clock, *, name: str = "",
-              recent: Sequence[Event] = (), config: DetectionConfig | None = None) -> Engine:
-        """Start watching ``household``; ``recent`` are its last stored events, so a restart
-        knows the current quiet spell."""
+              recent: Sequence[Event] = (), last_words: Sequence[Event] = (),
+              config: DetectionConfig | None = None) -> Engine:
+        """Start watching ``household``; ``recent`` are its last stored events and ``last_words``
+        each sensor's last one before them (:func:`recent_for`), so a restart knows the current
+        quiet spell and every sensor."""
         engine = Engine(routine, clock, household=household, name=name, config=config)
-        engine.prime(recent)
+        engine.prime(recent, last_words)
         with self._lock:
             self._engines[household] = engine
         return engine

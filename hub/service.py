@@ -78,8 +78,9 @@ class HubService:
         if self.config.detection.enabled:
             now = self.clock.now()
             routine = routine_for(self.store, self.clock, self.config.detection.model_dir, self.household)
+            recent, last_words = recent_for(self.store, self.household, now)
             self.detection.watch(self.household, routine, self.clock, name=self.config.household.name,
-                                 recent=recent_for(self.store, self.household, now),
+                                 recent=recent, last_words=last_words,
                                  config=self.config.detection)
         for part in (self.uplink, self.mqtt, self.gpio):
             if part is not None:

@@ -9,6 +9,7 @@ report says meanwhile. A battery below ``battery_pct`` is low.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from analytics.detectors import Context, Finding
 from analytics.explain import duration, moment, sms_text
@@ -28,46 +29,62 @@ class SensorHealth:
         #: sensors over their limit at the last rescan, and when the next one can be (``_rescan``)
         self._due: dt.datetime | None = None
         self._overdue: list[str] = []
+        #: per condition, the finding last built and what it was built from (``_finding``)
+        self._built: dict[str, tuple[object, Finding]] = {}
 
     def check(self, ctx: Context) -> list[Finding]:
         """Findings for each unavailable, long-silent or low-battery sensor."""
         s, now = ctx.state, ctx.now
-        found = []
-        for sensor, since in s.unavailable.items():
-            msg = f"Sensor {sensor} went offline at {moment(since, now)}. Check its power and radio link."
-            found.append(Finding(f"sensor_offline:{sensor}", "sensor_offline", "low", sms_text(msg), technical=True,
-                                 evidence={"sensor": sensor, "since": since.isoformat(), "reason": "unavailable"}))
+        found = [self._finding(f"sensor_offline:{sensor}", since, lambda: _offline(sensor, since, now))
+                 for sensor, since in s.unavailable.items()]
         found.extend(self._silent(s, now))
-        for sensor, pct in s.battery.items():
-            if pct < self.battery_pct:
-                msg = f"Battery of sensor {sensor} is at {pct:.0f}%. Replace it soon."
-                found.append(Finding(f"battery_low:{sensor}", "battery_low", "low", sms_text(msg), technical=True,
-                                     evidence={"sensor": sensor, "battery_pct": pct}))
+        found.extend(self._finding(f"battery_low:{sensor}", pct, lambda: _battery_low(sensor, pct))
+                     for sensor, pct in s.battery.items() if pct < self.battery_pct)
+        if len(self._built) > len(found):  # a condition that cleared is news again when it returns
+            holding = {f.condition for f in found}
+            self._built = {c: b for c, b in self._built.items() if c in holding}
         return found
 
+    def _finding(self, condition: str, source: object, build: Callable[[], Finding]) -> Finding:
+        """The finding for ``condition``, built again only when what it is about changed
+        (``source``) or it cleared in between: while a condition holds, the engine only needs to know that it does (its
+        message went out when it was first raised), and writing an SMS for every dead sensor on
+        every reading of a busy home was most of a replay's time."""
+        built = self._built.get(condition)
+        if built is None or built[0] != source:
+            built = self._built[condition] = (source, build())
+        return built[1]
+
     def _silent(self, s: HomeState, now: dt.datetime) -> list[Finding]:
-        """Findings for the sensors silent beyond their limit while others are not."""
+        """Findings for the sensors silent beyond their limit while the resident is not."""
         if self._due is None or now >= self._due:
             self._rescan(s, now)
         found = []
         # the resident's last activation, not the last report: a fridge plug or a light meter
         # keeps reporting while the resident is away or lying still
         newest = s.last_activation or now
+        # silent while the resident was at home and active: back from days away, every sensor they
+        # have not passed yet is not broken
+        back = (now - s.active_since).total_seconds() / 60 if s.active_since else 0.0
         for sensor in self._overdue:
             last = s.last_report[sensor]
             silent = (now - last).total_seconds() / 60
             limit = self.limit_min.get(sensor, self.floor_min)
-            if silent < limit or sensor in s.unavailable:
+            if min(silent, back) < limit or sensor in s.unavailable:
                 continue
             if (now - newest).total_seconds() / 60 >= limit / 2:
                 continue  # the resident is quiet: a quiet home, judged by the resident's detectors
-            before = self.longest.get(sensor)
-            usual = f" (its longest silence before was {duration(before)})" if before is not None else ""
-            msg = f"Sensor {sensor} has sent nothing for {duration(silent)}{usual}. Check its battery and placement."
-            found.append(Finding(f"sensor_offline:{sensor}", "sensor_offline", "low", sms_text(msg), technical=True,
-                                 evidence={"sensor": sensor, "last_report": last.isoformat(),
-                                           "silent_min": round(silent), "limit_min": round(limit)}))
+            found.append(self._finding(f"sensor_offline:{sensor}", last,
+                                       lambda: self._silent_finding(sensor, last, silent, limit)))
         return found
+
+    def _silent_finding(self, sensor: str, last: dt.datetime, silent: float, limit: float) -> Finding:
+        before = self.longest.get(sensor)
+        usual = f" (its longest silence before was {duration(before)})" if before is not None else ""
+        msg = f"Sensor {sensor} has sent nothing for {duration(silent)}{usual}. Check its battery and placement."
+        return Finding(f"sensor_offline:{sensor}", "sensor_offline", "low", sms_text(msg), technical=True,
+                       evidence={"sensor": sensor, "last_report": last.isoformat(),
+                                 "silent_min": round(silent), "limit_min": round(limit)})
 
     def _rescan(self, s: HomeState, now: dt.datetime) -> None:
         """Sort the sensors into those over their limit now and the rest, and note when the first
@@ -84,3 +101,15 @@ class SensorHealth:
             else:
                 due = min(due, at)
         self._due = due
+
+
+def _offline(sensor: str, since: dt.datetime, now: dt.datetime) -> Finding:
+    msg = f"Sensor {sensor} went offline at {moment(since, now)}. Check its power and radio link."
+    return Finding(f"sensor_offline:{sensor}", "sensor_offline", "low", sms_text(msg), technical=True,
+                   evidence={"sensor": sensor, "since": since.isoformat(), "reason": "unavailable"})
+
+
+def _battery_low(sensor: str, pct: float) -> Finding:
+    msg = f"Battery of sensor {sensor} is at {pct:.0f}%. Replace it soon."
+    return Finding(f"battery_low:{sensor}", "battery_low", "low", sms_text(msg), technical=True,
+                   evidence={"sensor": sensor, "battery_pct": pct})

@@ -185,6 +185,18 @@ def test_a_sensor_back_and_silent_again_is_reported_again(routine, history):
         ("sensor_offline:bathroom_pir", DAY), ("sensor_offline:bathroom_pir", DAY + dt.timedelta(days=3))]
 
 
+def test_days_away_make_no_sensor_offline_and_a_dead_one_is_told_again_a_day_after_the_return(routine, history):
+    clock = ManualClock(history[-1].time)
+    engine = Engine(routine, clock, detectors=[SensorHealth(routine)])
+    engine.prime(history)
+    # the bathroom sensor dies; from the second day the resident is away for three days. Back home,
+    # every other sensor is silent for days until the resident passes it: none of them is broken
+    alerts, _ = _days_without(engine, clock, DAY, 6, lambda i, e: e.sensor == "bathroom_pir" or i in (1, 2, 3))
+    assert [(a.condition, a.time.date()) for a in alerts] == [
+        ("sensor_offline:bathroom_pir", DAY), ("sensor_offline:bathroom_pir", DAY + dt.timedelta(days=5))]
+    assert "sent nothing for 24 h" in alerts[0].message and "sent nothing for 5 days 2 h" in alerts[1].message
+
+
 def test_a_sensor_never_heard_before_is_offline_a_day_after_its_only_word(routine, history):
     clock = ManualClock(history[-1].time)
     # every known sensor's limit is days long here: the newcomer still gets the one-day floor

@@ -25,3 +25,16 @@ def test_last_readings_keeps_each_sensors_last_word_of_each_kind_in_time_order()
         short.update(e)
     assert short.last_report == {"hall_pir": m(5), "fridge": m(2)}
     assert short.on_since == full.on_since and short.battery == full.battery == {"hall_pir": 12}
+
+
+def test_days_between_recalled_last_words_are_not_read_as_days_away():
+    state = HomeState(started=T)
+    day = dt.timedelta(days=1)
+    # each sensor's last word from before the primed window: days apart, mostly "off" readings
+    state.recall([Event(T, "hall_pir", "motion", 0), Event(T + 3 * day, "kitchen_pir", "motion", 0)])
+    state.update(Event(T + 3 * day + dt.timedelta(minutes=5), "hall_pir", "motion", 1))
+    assert state.active_since == T
+    # a real half day with nothing at all is: activity resumes after it
+    back = T + 4 * day
+    state.update(Event(back, "hall_pir", "motion", 1))
+    assert state.active_since == back
