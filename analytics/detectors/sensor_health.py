@@ -47,9 +47,9 @@ class SensorHealth:
 
     def _finding(self, condition: str, source: object, build: Callable[[], Finding]) -> Finding:
         """The finding for ``condition``, built again only when what it is about changed
-        (``source``) or it cleared in between: while a condition holds, the engine only needs to know that it does (its
-        message went out when it was first raised), and writing an SMS for every dead sensor on
-        every reading of a busy home was most of a replay's time."""
+        (``source``) or it cleared in between: while a condition holds, the engine only needs to
+        know that it does (its message went out when it was first raised), and writing an SMS for
+        every dead sensor on every reading of a busy home was most of a replay's time."""
         built = self._built.get(condition)
         if built is None or built[0] != source:
             built = self._built[condition] = (source, build())
@@ -59,6 +59,8 @@ class SensorHealth:
         """Findings for the sensors silent beyond their limit while the resident is not."""
         if self._due is None or now >= self._due:
             self._rescan(s, now)
+        if not self._overdue:
+            return []
         found = []
         # the resident's last activation, not the last report: a fridge plug or a light meter
         # keeps reporting while the resident is away or lying still
