@@ -47,6 +47,8 @@ SILENCE_FLOOR_MIN = 24 * 60.0
 SELF_RUNNING_NIGHT_SHARE = 0.5
 SELF_RUNNING_MIN_NIGHTS = 3
 SELF_RUNNING_ALONE_MIN = 30.0
+#: an appliance on for more than this share of the history runs by itself too (``_mostly_on``)
+MOSTLY_ON_SHARE = 0.5
 #: a day with less activity than this fraction of the median day is an absent day
 ABSENT_RATIO = 0.15
 #: learning the way out: a daytime quiet spell this long (minutes) is probably an outing
@@ -104,7 +106,8 @@ class Routine:
     home_minutes: np.ndarray = field(default_factory=lambda: np.zeros((0, 24), dtype=np.float32))
     #: doors learned to be the way out (besides any named front door), see :func:`learn_exits`
     exit_sensors: list[str] = field(default_factory=list)
-    #: appliances that switch on by themselves (a fridge), see :func:`learn_self_running`
+    #: appliances that switch on by themselves (a fridge, :func:`learn_self_running`) or are on
+    #: most of the time (a meter on the mains): neither is the resident's doing, nor left on
     self_running: list[str] = field(default_factory=list)
     #: quiet spells at home (``analytics/quiet_budget.py``): per sensor, the spells of
     #: ``SPELL_MIN`` or more it began, [minute of day, minutes], and 24 hourly counts of all it began
@@ -264,7 +267,8 @@ def learn(events: Iterable[Event], household: str = "", *, drop_absent: bool = T
     t = np.asarray(acts, dtype=float)
     sid = np.asarray(act_sensor, dtype=int)
     names = {i: s for s, i in sensor_ids.items()}
-    self_running = learn_self_running(t, sid, names, kinds)
+    self_running = sorted(set(learn_self_running(t, sid, names, kinds))
+                          | set(_mostly_on(durations, on_since, kinds, first_m, end_m)))
     if self_running:  # their cycles are not the resident's doing: learned as the state ignores them
         keep = ~np.isin(sid, [sensor_ids[x] for x in self_running])
         t, sid = t[keep], sid[keep]
@@ -426,6 +430,23 @@ def learn_self_running(t: np.ndarray, sid: np.ndarray, names: dict[int, str], ki
         if np.unique(alone // 1440).size >= max(SELF_RUNNING_MIN_NIGHTS, SELF_RUNNING_NIGHT_SHARE * nights):
             out.append(names[int(i)])
     return sorted(out)
+
+
+def _mostly_on(durations: dict[str, list[float]], on_since: dict[str, float], kinds: dict[str, str],
+               first_m: float, end_m: float) -> list[str]:
+    """Appliances on for more than ``MOSTLY_ON_SHARE`` of a history of two days or more and switched
+    on at most once a week: a meter on the mains above its threshold with the home's base load, a
+    router. Nobody left them on. (A toaster whose door reed is often left open is switched on
+    every day: that one is the resident's, reported as a stuck sensor when it is.)"""
+    span = end_m - first_m
+    if span < 2 * 1440:
+        return []
+    on = {s: (sum(d), len(d)) for s, d in durations.items()}
+    for s, since in on_since.items():
+        minutes, times = on.get(s, (0.0, 0))
+        on[s] = (minutes + end_m - since, times + 1)
+    return [s for s, (minutes, times) in on.items()
+            if is_appliance(s, kinds[s]) and minutes > MOSTLY_ON_SHARE * span and times <= span / (7 * 1440) + 1]
 
 
 def _summary(durations: list[float]) -> list[float]:

@@ -12,7 +12,7 @@ from analytics.detectors.low_activity import LowActivity
 from analytics.engine import Engine
 from analytics.replay import drive, replay
 from analytics.routine import empty_routine, learn
-from analytics.state import HomeState
+from analytics.state import HomeState, last_readings
 from hub.clock import ManualClock
 from hub.events import Event
 from tests.analytics import homes
@@ -92,6 +92,31 @@ def test_a_fridge_cycling_on_does_not_hide_a_fall_nor_a_morning_not_up():
     assert not_up and not_up[0].time <= midnight + dt.timedelta(hours=10)
     # the resident lying still is no reason to call the motion sensors broken, fridge or not
     assert not [a for a in not_up if a.technical]
+
+
+def test_a_meter_on_the_mains_is_never_an_appliance_left_on_even_after_a_restart():
+    # a current clamp on the mains: the home's base load keeps it above its threshold for weeks
+    history = homes.history(21)
+    start = dt.datetime.combine(homes.START, dt.time())
+    history += [Event(start, "mains", "appliance", 1.0)]
+    history += [Event(start + dt.timedelta(minutes=m, seconds=3), "mains", "power", 80.0 + m % 300)
+                for m in range(0, 21 * 1440, 5)]
+    history.sort(key=lambda e: e.time)
+    routine = learn(history, "h")
+    assert routine.self_running == ["mains"]
+    # a toaster door reed seldom shut is still the resident's: opened again every day
+    toaster = [Event(start + dt.timedelta(days=d, hours=8), "toaster", "appliance", v)
+               for d in range(21) for v in (0.0, 1.0)]
+    assert learn(sorted(homes.history(21) + toaster, key=lambda e: e.time), "h").self_running == []
+    # the hub restarts: primed on two days and each sensor's last word (the mains' "on" of weeks ago)
+    day = homes.START + dt.timedelta(days=21)
+    midnight = dt.datetime.combine(day, dt.time())
+    clock = ManualClock(midnight)
+    engine = Engine(routine, clock, household="h")
+    window = midnight - dt.timedelta(days=2)
+    engine.prime([e for e in history if e.time >= window], last_readings([e for e in history if e.time < window]))
+    events = homes.incident_day("normal", day)
+    assert list(drive(engine, clock, events, midnight + dt.timedelta(hours=23))) == []
 
 
 def _state_with(sensor: str, since: dt.datetime) -> HomeState:
