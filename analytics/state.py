@@ -21,7 +21,7 @@ PRIME_WINDOW = dt.timedelta(days=2)
 _GRACE = dt.timedelta(minutes=OUT_GRACE_MIN)
 _NIGHT_WINDOW = dt.timedelta(minutes=NIGHT_WINDOW_MIN)
 _DAY = dt.timedelta(days=1)
-_AWAY_GAP = dt.timedelta(hours=12)
+_AWAY_GAP = dt.timedelta(hours=24)
 
 
 def activity_day(when: dt.datetime) -> dt.date:
@@ -51,8 +51,8 @@ class HomeState:
     #: appliances that switch on by themselves (``Routine.self_running``): no sign of the resident
     self_running: frozenset = frozenset()
     last_activation: dt.datetime | None = None
-    #: when activity resumed after the last gap of ``_AWAY_GAP`` or more with none (a night's sleep
-    #: is shorter): a sensor silent through days away is not broken
+    #: when activity resumed after the last whole day (``_AWAY_GAP``) with none, however long the
+    #: nights of a home without a bedroom sensor: a sensor silent through days away is not broken
     active_since: dt.datetime | None = None
     last_activation_sensor: str = ""
     last_up: dt.datetime | None = None
@@ -132,8 +132,8 @@ class HomeState:
 
     def recall(self, last_words: Iterable[Event]) -> None:
         """Take in each sensor's last reading from before what is read in full (``last_readings``,
-        in time order): when it last spoke and what it said. The time between them is unknown, not an absence:
-        the resident counts as active since the first of them."""
+        in time order): when it last spoke and what it said. The time between them is unknown, not
+        an absence: the resident counts as active since the first of them."""
         words = list(last_words)
         for e in words:
             self.update(e)

@@ -34,7 +34,7 @@ def test_days_between_recalled_last_words_are_not_read_as_days_away():
     state.recall([Event(T, "hall_pir", "motion", 0), Event(T + 3 * day, "kitchen_pir", "motion", 0)])
     state.update(Event(T + 3 * day + dt.timedelta(minutes=5), "hall_pir", "motion", 1))
     assert state.active_since == T
-    # a real half day with nothing at all is: activity resumes after it
-    back = T + 4 * day
+    # a real whole day with nothing at all is: activity resumes after it
+    back = T + 4 * day + dt.timedelta(minutes=5)
     state.update(Event(back, "hall_pir", "motion", 1))
     assert state.active_since == back
