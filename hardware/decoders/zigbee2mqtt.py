@@ -9,7 +9,9 @@ State keys understood (others, such as ``linkquality`` and ``voltage``, are igno
   Zigbee2MQTT's ``contact: true`` means the magnet is present, i.e. closed;
 - ``illuminance`` (Z2M 2.x) or ``illuminance_lux`` (1.x) -> ``light`` level;
 - ``power`` (W) -> ``power``; without ``power``, ``state`` ON/OFF -> ``appliance`` 1/0
-  (the ingest turns power into appliance on/off with the device's ``on_watts``);
+  (the ingest turns power into appliance on/off with the device's ``on_watts``), or ``light``
+  1/0 for a device configured as a ``light`` (a bulb or a wall switch: a lamp switched on is the
+  resident's doing, and a lamp on all evening is no appliance left on);
 - ``battery`` (%) -> ``battery``.
 
 Availability: ``{"state":"online"}`` (Z2M 2.x) or the legacy plain ``online``/``offline``.
@@ -57,7 +59,8 @@ def decode(topic: str, payload: bytes, device: DeviceConfig, received: dt.dateti
         events.append(event(device, "power", watts, received, household, source=source))
     elif "state" in data:
         on = flag(data["state"], "state", "ON", "OFF")
-        events.append(event(device, "appliance", float(on), received, household, source=source))
+        kind = "light" if device.kind == "light" else "appliance"
+        events.append(event(device, kind, float(on), received, household, source=source))
     if data.get("battery") is not None:
         battery = number(data["battery"], "battery", 0, 100)
         events.append(event(device, "battery", battery, received, household, source=source))

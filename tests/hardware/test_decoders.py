@@ -93,6 +93,18 @@ def test_decoder_rejects_bad_payload_with_reason(topic, raw, reason):
         route(topic, data, NOW, HOUSEHOLD)
 
 
+def test_a_zigbee_bulb_or_wall_switch_configured_as_a_light_reports_light_not_an_appliance():
+    from hardware.decoders import zigbee2mqtt
+    from hub.config import DeviceConfig
+
+    bulb = DeviceConfig(topic="zigbee2mqtt/living_lamp", format="zigbee2mqtt", sensor="living_lamp", kind="light")
+    plug = DeviceConfig(topic="zigbee2mqtt/heater", format="zigbee2mqtt", sensor="heater", kind="appliance")
+    on = b'{"state":"ON","brightness":254,"linkquality":90}'
+    assert [(e.kind, e.value) for e in zigbee2mqtt.decode(bulb.topic, on, bulb, NOW, HOUSEHOLD)] == [("light", 1.0)]
+    assert [(e.kind, e.value) for e in zigbee2mqtt.decode(plug.topic, b'{"state":"OFF"}', plug, NOW, HOUSEHOLD)] == [
+        ("appliance", 0.0)]
+
+
 def test_router_subscribes_to_every_device_topic_and_native_wildcard():
     topics = TopicRouter(DEVICES, HOUSEHOLD).subscriptions()
     assert "eldercare/h1/sensor/+" in topics
