@@ -62,26 +62,32 @@ class ActivationTracker:
 
     A binary sensor activates on every ``on`` report (a PIR firing twice is two activations);
     a ``power`` sensor only when it crosses from off to on; a light sensor once it has reported a
-    level (lux above 1) never: its 0 and 1 are dark and dim, not a switch.
+    level (lux above 1) never: its 0 and 1 are dark and dim, not a switch. A sensor of another kind
+    that reports levels rather than 1 and 0 (a thermometer listed as a contact) is read like a
+    power meter: it activates only when it crosses from 0 to above, not on every report.
     """
 
     def __init__(self) -> None:
         self._level: dict[str, bool] = {}
         self._lux: set[str] = set()
+        self._levels: set[str] = set()
 
     def activation(self, event: Event, on: bool | None = None) -> bool:
         """Record the reading and say whether it is an activation by the resident (``on``: its
         :func:`on_level`, when the caller has it already)."""
-        if event.kind not in ACTIVITY_KINDS:
+        kind, sensor, value = event.kind, event.sensor, event.value
+        if kind not in ACTIVITY_KINDS:
             return False
         if on is None:
             on = on_level(event)
-        if event.kind == "light" and (event.value > 1 or event.sensor in self._lux):
-            self._lux.add(event.sensor)
+        if kind == "light" and (value > 1 or sensor in self._lux):
+            self._lux.add(sensor)
             return False
-        if event.kind == "power":
-            was = self._level.get(event.sensor, False)
-            self._level[event.sensor] = on
+        if kind == "power" or sensor in self._levels or (value != 1.0 and value != 0.0):
+            if kind != "power":
+                self._levels.add(sensor)
+            was = self._level.get(sensor, False)
+            self._level[sensor] = on
             return on and not was
-        self._level[event.sensor] = on
+        self._level[sensor] = on
         return on

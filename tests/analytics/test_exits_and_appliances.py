@@ -119,6 +119,21 @@ def test_a_meter_on_the_mains_is_never_an_appliance_left_on_even_after_a_restart
     assert list(drive(engine, clock, events, midnight + dt.timedelta(hours=23))) == []
 
 
+def test_a_thermometer_listed_as_a_contact_does_not_hide_a_fall():
+    def thermometer(day: dt.date) -> list[Event]:
+        midnight = dt.datetime.combine(day, dt.time())
+        return [Event(midnight + dt.timedelta(minutes=m + 3), "T001", "contact", 19.0 + (m % 70) / 20)
+                for m in range(0, 1440, 10)]
+
+    days = [homes.START + dt.timedelta(days=i) for i in range(22)]
+    history = sorted(homes.history(21) + [e for d in days[:-1] for e in thermometer(d)], key=lambda e: e.time)
+    events = homes.incident_day("collapse", days[-1])
+    stop = max(e.time for e in events)
+    alerts = list(replay(history, sorted(events + thermometer(days[-1]), key=lambda e: e.time),
+                         dt.datetime.combine(days[-1], dt.time(23))))
+    assert alerts and alerts[0].kind == "inactivity" and alerts[0].time - stop <= dt.timedelta(hours=2)
+
+
 def _state_with(sensor: str, since: dt.datetime) -> HomeState:
     s = HomeState(started=since)
     s.update(Event(since, sensor, "appliance", 1.0))

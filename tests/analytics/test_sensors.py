@@ -35,3 +35,12 @@ def test_a_light_level_is_the_rooms_light_not_an_activation():
     assert tracker.activation(Event(T, "hall_pir", "motion", 1.0))
     switch = [Event(T, "lamp", "light", 1.0), Event(T, "lamp", "light", 0.0), Event(T, "lamp", "light", 1.0)]
     assert [tracker.activation(e) for e in switch] == [True, False, True]  # a light switched on is
+
+
+def test_a_sensor_reporting_levels_in_a_binary_kind_activates_only_when_it_crosses_on():
+    tracker = ActivationTracker()
+    # a thermometer an import listed as a contact: every reading above 0, every few minutes
+    temps = [Event(T + dt.timedelta(minutes=10 * i), "T001", "contact", v) for i, v in enumerate([21.5, 21.0, 22.5])]
+    assert [tracker.activation(e) for e in temps] == [True, False, False]
+    door = [Event(T, "D001", "contact", v) for v in (1.0, 0.0, 1.0, 1.0)]
+    assert [tracker.activation(e) for e in door] == [True, False, True, True]  # a true contact: every opening
