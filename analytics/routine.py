@@ -268,7 +268,8 @@ def learn(events: Iterable[Event], household: str = "", *, drop_absent: bool = T
     sid = np.asarray(act_sensor, dtype=int)
     names = {i: s for s, i in sensor_ids.items()}
     self_running = sorted(set(learn_self_running(t, sid, names, kinds))
-                          | set(_mostly_on(durations, on_since, kinds, first_m, end_m)))
+                          | set(_mostly_on(durations, on_since, kinds, first_m, end_m,
+                                           uses={names[i]: int(n) for i, n in enumerate(np.bincount(sid))})))
     if self_running:  # their cycles are not the resident's doing: learned as the state ignores them
         keep = ~np.isin(sid, [sensor_ids[x] for x in self_running])
         t, sid = t[keep], sid[keep]
@@ -433,20 +434,20 @@ def learn_self_running(t: np.ndarray, sid: np.ndarray, names: dict[int, str], ki
 
 
 def _mostly_on(durations: dict[str, list[float]], on_since: dict[str, float], kinds: dict[str, str],
-               first_m: float, end_m: float) -> list[str]:
-    """Appliances on for more than ``MOSTLY_ON_SHARE`` of a history of two days or more and switched
-    on at most once a week: a meter on the mains above its threshold with the home's base load, a
-    router. Nobody left them on. (A toaster whose door reed is often left open is switched on
-    every day: that one is the resident's, reported as a stuck sensor when it is.)"""
+               first_m: float, end_m: float, uses: dict[str, int]) -> list[str]:
+    """Appliances on for more than ``MOSTLY_ON_SHARE`` of a history of two days or more and used
+    (switched on, ``uses``) at most once a week: a meter on the mains above its threshold with the
+    home's base load, a router. Nobody left them on. (A toaster whose door reed is often left open
+    is opened every day: that one is the resident's, reported as a stuck sensor when it is; so is
+    a microwave whose recording only says when it was used, never when it stopped.)"""
     span = end_m - first_m
     if span < 2 * 1440:
         return []
-    on = {s: (sum(d), len(d)) for s, d in durations.items()}
+    on = {s: sum(d) for s, d in durations.items()}
     for s, since in on_since.items():
-        minutes, times = on.get(s, (0.0, 0))
-        on[s] = (minutes + end_m - since, times + 1)
-    return [s for s, (minutes, times) in on.items()
-            if is_appliance(s, kinds[s]) and minutes > MOSTLY_ON_SHARE * span and times <= span / (7 * 1440) + 1]
+        on[s] = on.get(s, 0.0) + end_m - since
+    return [s for s, minutes in on.items() if is_appliance(s, kinds[s]) and minutes > MOSTLY_ON_SHARE * span
+            and uses.get(s, 0) <= span / (7 * 1440) + 1]
 
 
 def _summary(durations: list[float]) -> list[float]:

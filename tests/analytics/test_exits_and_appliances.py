@@ -108,6 +108,9 @@ def test_a_meter_on_the_mains_is_never_an_appliance_left_on_even_after_a_restart
     toaster = [Event(start + dt.timedelta(days=d, hours=8), "toaster", "appliance", v)
                for d in range(21) for v in (0.0, 1.0)]
     assert learn(sorted(homes.history(21) + toaster, key=lambda e: e.time), "h").self_running == []
+    # nor is a microwave whose recording only says when it was used, never when it stopped
+    used = [Event(start + dt.timedelta(days=d, hours=12), "microwave", "appliance", 1.0) for d in range(21)]
+    assert learn(sorted(homes.history(21) + used, key=lambda e: e.time), "h").self_running == []
     # the hub restarts: primed on two days and each sensor's last word (the mains' "on" of weeks ago)
     day = homes.START + dt.timedelta(days=21)
     midnight = dt.datetime.combine(day, dt.time())
