@@ -4,7 +4,8 @@ A sensor is offline when it says so (availability 0) or when it has been silent 
 longer than its own longest silence in the history, and at least ``floor_hours``. A sensor that
 is silent while the resident is too (no activation anywhere for half its limit) is a quiet home,
 not a broken sensor: that is for the resident's detectors, whatever a fridge plug or a battery
-report says meanwhile. A battery below ``battery_pct`` is low.
+report says meanwhile; and back from days away, a sensor must stay silent for its limit with the
+resident at home before it counts as broken. A battery below ``battery_pct`` is low.
 """
 from __future__ import annotations
 
