@@ -16,7 +16,10 @@ from hub.errors import ImportFormatError
 from hub.events import KINDS, Event
 
 HEADER = ["timestamp", "sensor", "kind", "value", "room"]
-_ON_WORDS = {"on": 1.0, "true": 1.0, "open": 1.0, "off": 0.0, "false": 0.0, "closed": 0.0}
+#: the words research recordings and home-automation exports write for binary states (CASAS:
+#: ON/OFF, OPEN/CLOSE, PRESENT/ABSENT)
+_ON_WORDS = {"on": 1.0, "true": 1.0, "open": 1.0, "opened": 1.0, "present": 1.0, "active": 1.0, "yes": 1.0,
+             "off": 0.0, "false": 0.0, "close": 0.0, "closed": 0.0, "absent": 0.0, "inactive": 0.0, "no": 0.0}
 
 
 def read_events(path: str | Path, household: str = "", *, since: dt.date | None = None) -> Iterator[Event]:

@@ -115,3 +115,8 @@ def test_a_spreadsheets_csv_reads_as_written(tmp_path: Path):
                        ).encode("utf-8"))
     assert list(read_events(sheet)) == list(read_events(plain))
     assert len(list(read_events(plain))) == 3
+    # binary states as research recordings write them (CASAS: ON/OFF, OPEN/CLOSE, PRESENT/ABSENT)
+    words = tmp_path / "words.csv"
+    words.write_text(HEADER + "2024-03-01T09:00:00,D001,door,OPEN,\n2024-03-01T09:00:04,D001,door,CLOSE,\n"
+                     "2024-03-01T09:01:00,I001,contact,ABSENT,\n2024-03-01T09:02:00,I001,contact,PRESENT,\n")
+    assert [e.value for e in read_events(words)] == [1.0, 0.0, 0.0, 1.0]
