@@ -4,11 +4,13 @@
 resident had been quiet at each 5-minute slot of the day, how active the day was by each hour,
 how many places they moved through at night), each day's get-up time, how long each appliance
 stays on, how often each sensor reports, what quiet follows each sensor at each hour, and which
-door is the way out (:func:`learn_exits`, for homes whose door sensor is not named "front"), and
-every quiet spell of 20 minutes or more with the sensor and hour it began (for the false-alert
-budget of ``analytics/quiet_budget.py``).
+door is the way out (:func:`learn_exits`, for homes whose door sensor is not named "front"),
+which appliances run by themselves (:func:`learn_self_running`: a fridge, a meter on the mains;
+their readings are then no sign of the resident), and every quiet spell of 20 minutes or more
+with the sensor and hour it began (for the false-alert budget of ``analytics/quiet_budget.py``).
 Quiet spells that begin at the way out or end with it are outings, not quiet at home.
-Detectors derive their thresholds from these per-person figures (see ``analytics/detectors``). Persistence lives in ``analytics/modelstore.py``.
+Detectors derive their thresholds from these per-person figures (see ``analytics/detectors``).
+Persistence lives in ``analytics/modelstore.py``.
 """
 from __future__ import annotations
 

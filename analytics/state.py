@@ -1,8 +1,10 @@
 """What the detectors know about the home right now, updated on every event.
 
-One :class:`HomeState` per household: when the resident last did anything, whether they went out
-through the front door, how active today has been, where they moved in the last half hour, which
-appliances are on, and when each sensor last reported.
+One :class:`HomeState` per household: when the resident last did anything (a self-running
+appliance's readings are not them) and since when they have been home and active, whether they
+went out through the front door, how active today has been, where they moved in the last half
+hour, which appliances are on, and when each sensor last reported. A new state is primed with the
+last two days read in full, after each sensor's last reading from before (:meth:`HomeState.recall`).
 """
 from __future__ import annotations
 
