@@ -74,6 +74,30 @@ def test_sensors_reach_the_store_and_silence_reaches_a_social_worker(service, br
     assert records and records[0].state == "open" and not records[0].alert.technical
 
 
+def test_a_motion_sensors_light_reports_through_the_broker_do_not_hide_a_silence(service, broker):
+    svc, clock, out, _ = service
+
+    def stored(n):
+        return svc.store.query("SELECT count(*) FROM events WHERE sensor='kitchen_pir' AND kind='light'")[0][0] >= n
+
+    # the resident stops moving; the kitchen's Zigbee sensor keeps reporting the daylight, as
+    # Aqara and Hue sensors do every few minutes, each message with occupancy false
+    sent = 0
+    for minute in range(12 * 60):
+        if minute % 10 == 0:
+            lux = {"occupancy": False, "illuminance": 80 + minute % 300}
+            publish(broker.host, broker.port, [("zigbee2mqtt/kitchen_pir", json.dumps(lux))])
+            sent += 1
+            wait_until(lambda: stored(sent), what="the light reading stored")
+        clock.advance(dt.timedelta(minutes=1))
+        svc.tick()
+        svc.deliver()
+        if "SMS to +447700900101" in out.getvalue():
+            break
+    assert "SMS to +447700900101" in out.getvalue() and "No movement" in out.getvalue()
+    assert sent >= 3  # light kept coming while the silence grew
+
+
 def test_jobs_summarise_retrain_and_apply_retention(service):
     svc, clock, _, _ = service
     clock.set(START + dt.timedelta(days=1, hours=3, minutes=15))
