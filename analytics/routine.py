@@ -270,8 +270,7 @@ def learn(events: Iterable[Event], household: str = "", *, drop_absent: bool = T
     sid = np.asarray(act_sensor, dtype=int)
     names = {i: s for s, i in sensor_ids.items()}
     self_running = sorted(set(learn_self_running(t, sid, names, kinds))
-                          | set(_mostly_on(durations, on_since, kinds, first_m, end_m,
-                                           uses={names[i]: int(n) for i, n in enumerate(np.bincount(sid))})))
+                          | set(_mostly_on(durations, on_since, kinds, first_m, end_m, _uses(t, sid, names))))
     if self_running:  # their cycles are not the resident's doing: learned as the state ignores them
         keep = ~np.isin(sid, [sensor_ids[x] for x in self_running])
         t, sid = t[keep], sid[keep]
@@ -435,15 +434,22 @@ def learn_self_running(t: np.ndarray, sid: np.ndarray, names: dict[int, str], ki
     return sorted(out)
 
 
+def _uses(t: np.ndarray, sid: np.ndarray, names: dict[int, str]) -> dict[str, int]:
+    """Activations per sensor, one a minute (a plug's power and on/off readings are one use)."""
+    keys = np.unique(np.floor(t).astype(np.int64) * max(len(names), 1) + sid)
+    counts = np.bincount(keys % max(len(names), 1), minlength=len(names))
+    return {names[i]: int(n) for i, n in enumerate(counts)}
+
+
 def _mostly_on(durations: dict[str, list[float]], on_since: dict[str, float], kinds: dict[str, str],
                first_m: float, end_m: float, uses: dict[str, int]) -> list[str]:
-    """Appliances on for more than ``MOSTLY_ON_SHARE`` of a history of two days or more and used
-    (switched on, ``uses``) at most once a week: a meter on the mains above its threshold with the
+    """Appliances on for more than ``MOSTLY_ON_SHARE`` of a history of half a day or more and used
+    (switched on, ``uses``) at most once a week (once, in a short history): a meter on the mains above its threshold with the
     home's base load, a router. Nobody left them on. (A toaster whose door reed is often left open
     is opened every day: that one is the resident's, reported as a stuck sensor when it is; so is
     a microwave whose recording only says when it was used, never when it stopped.)"""
     span = end_m - first_m
-    if span < 2 * 1440:
+    if span < 720:  # the first nightly retrain of a new hub knows its day of installation
         return []
     on = {s: sum(d) for s, d in durations.items()}
     for s, since in on_since.items():

@@ -64,6 +64,8 @@ class HomeState:
     day_count: int = 0
     recent: deque = field(default_factory=deque)
     appliances_on: dict[str, dt.datetime] = field(default_factory=dict)
+    #: when each appliance was first heard: one on since then was on before the hub knew it
+    first_heard: dict[str, dt.datetime] = field(default_factory=dict)
     on_since: dict[str, dt.datetime] = field(default_factory=dict)
     recent_all: deque = field(default_factory=deque)
     counted: deque = field(default_factory=deque)
@@ -160,6 +162,8 @@ class HomeState:
             self.unavailable.pop(sensor, None)
         appliance, bed, named = self._role(e)
         on = on_level(e)
+        if appliance and sensor not in self.first_heard:
+            self.first_heard[sensor] = when
         if appliance or kind not in ("power", "light"):
             held = self.appliances_on if appliance else self.on_since
             if on:

@@ -11,6 +11,10 @@ equipment to be checked, not as an emergency. With nobody moving for
 normal life (under ``stuck_hours``; a long film watched without moving is no alarm): a cooker
 left on by someone who has stopped moving is the dangerous case.
 
+A new hub that has learned nothing yet does not judge an appliance that was on from the first
+reading it heard (a current clamp on the mains at installation: how long it has been on is
+unknown); the first nightly retrain learns such a meter as running by itself.
+
 No cooking or washing appliance runs for ``stuck_hours``: an appliance whose limit is that long
 (it is on for days in normal life) reports a stuck sensor (``sensor_stuck``, technical) instead,
 so the carers are not woken for what is the equipment's fault.
@@ -58,6 +62,7 @@ class ApplianceOn:
         self.prior, self.floor, self.still = prior_min, floor_min, still_min
         #: a fridge's cycles are not the resident's use (``Routine.self_running``)
         self.self_running = frozenset(routine.self_running)
+        self.learned = routine.n_days > 0
         self._raised: dict[str, tuple[dt.datetime, Finding]] = {}
 
     def check(self, ctx: Context) -> list[Finding]:
@@ -67,6 +72,8 @@ class ApplianceOn:
         for sensor, since in s.appliances_on.items():
             if sensor in self.self_running:
                 continue
+            if not self.learned and sensor not in self.limits and since <= s.first_heard.get(sensor, since):
+                continue  # a new hub, on since it first heard it (a clamp on the mains): on since when?
             held = self._raised.get(sensor)
             if held is not None and held[0] == since:
                 found.append(held[1])  # still on since the alert: the same condition holds

@@ -137,6 +137,22 @@ def test_a_thermometer_listed_as_a_contact_does_not_hide_a_fall():
     assert alerts and alerts[0].kind == "inactivity" and alerts[0].time - stop <= dt.timedelta(hours=2)
 
 
+def test_a_new_hub_does_not_call_the_mains_left_on_and_learns_it_overnight():
+    installed = dt.datetime(2024, 5, 1, 10, 0)
+    clamp = [Event(installed, "mains", "appliance", 1.0)] + [
+        Event(installed + dt.timedelta(minutes=m), "mains", "power", 90.0 + m % 200) for m in range(0, 17 * 60, 5)]
+    kettle = [Event(installed, "kettle", "appliance", 0.0), Event(installed + dt.timedelta(hours=1), "kettle", "appliance", 1.0)]
+    state = HomeState(started=installed)
+    for e in sorted(clamp + kettle, key=lambda e: e.time):
+        state.update(e)
+    # nothing learned yet: the clamp was on from its first reading (since when?), the kettle was
+    # switched on under the hub's eyes and never off
+    found = ApplianceOn(empty_routine("h")).check(Context(state, installed + dt.timedelta(hours=4)))
+    assert [f.condition for f in found] == ["appliance_on:kettle"]
+    # the first nightly retrain (17 hours after installation) knows the clamp runs by itself
+    assert learn(clamp + kettle[:1], "h").self_running == ["mains"]
+
+
 def _state_with(sensor: str, since: dt.datetime) -> HomeState:
     s = HomeState(started=since)
     s.update(Event(since, sensor, "appliance", 1.0))
