@@ -269,7 +269,7 @@ def learn(events: Iterable[Event], household: str = "", *, drop_absent: bool = T
     t = np.asarray(acts, dtype=float)
     sid = np.asarray(act_sensor, dtype=int)
     names = {i: s for s, i in sensor_ids.items()}
-    self_running = sorted(set(learn_self_running(t, sid, names, kinds))
+    self_running = sorted(set(learn_self_running(t, sid, names, kinds, np.asarray(bed_ids, dtype=bool)))
                           | set(_mostly_on(durations, on_since, kinds, first_m, end_m, _uses(t, sid, names))))
     if self_running:  # their cycles are not the resident's doing: learned as the state ignores them
         keep = ~np.isin(sid, [sensor_ids[x] for x in self_running])
@@ -400,19 +400,19 @@ def learn_exits(t: np.ndarray, sid: np.ndarray, names: dict[int, str], kinds: di
     return out[:2]
 
 
-def learn_self_running(t: np.ndarray, sid: np.ndarray, names: dict[int, str], kinds: dict[str, str]) -> list[str]:
+def learn_self_running(t: np.ndarray, sid: np.ndarray, names: dict[int, str], kinds: dict[str, str],
+                       sleep: np.ndarray) -> list[str]:
     """Appliances that switch on by themselves: a fridge, a freezer or a boiler on a power plug.
 
     On at least ``SELF_RUNNING_NIGHT_SHARE`` of the nights such a device switched on in the small
     hours (01:00-05:00) with no sensor of the resident (neither an appliance nor in the bed) within
     ``SELF_RUNNING_ALONE_MIN``; nobody uses a kettle or a stove alone in the dark night after night.
     Their cycles say nothing of the resident, and taken as activity they would keep the home of
-    someone who has fallen looking busy."""
+    someone who has fallen looking busy. ``sleep`` flags the sensors (by id) in the bed or bedroom."""
     if not t.size:
         return []
     appliance = np.array([is_appliance(names[i], kinds[names[i]]) for i in range(len(names))], dtype=bool)
-    resident = ~appliance & ~np.array([is_sleep_sensor(names[i], kinds[names[i]]) for i in range(len(names))],
-                                      dtype=bool)
+    resident = ~appliance & ~sleep
     if not appliance.any():
         return []
     people = t[resident[sid]]
@@ -444,8 +444,8 @@ def _uses(t: np.ndarray, sid: np.ndarray, names: dict[int, str]) -> dict[str, in
 def _mostly_on(durations: dict[str, list[float]], on_since: dict[str, float], kinds: dict[str, str],
                first_m: float, end_m: float, uses: dict[str, int]) -> list[str]:
     """Appliances on for more than ``MOSTLY_ON_SHARE`` of a history of half a day or more and used
-    (switched on, ``uses``) at most once a week (once, in a short history): a meter on the mains above its threshold with the
-    home's base load, a router. Nobody left them on. (A toaster whose door reed is often left open
+    (switched on, ``uses``) at most once a week (once, in a short history): a meter on the mains
+    above its threshold with the home's base load, a router. Nobody left them on. (A toaster whose door reed is often left open
     is opened every day: that one is the resident's, reported as a stuck sensor when it is; so is
     a microwave whose recording only says when it was used, never when it stopped.)"""
     span = end_m - first_m
