@@ -53,7 +53,9 @@ def who(name: str) -> str:
 
 
 #: how a sensor works, which tells a carer nothing about where the resident was
-_TECHNICAL = frozenset({"pir", "reed", "mercury"})
+_TECHNICAL = frozenset({"pir", "reed", "mercury", "magnetic", "electric"})
+#: a room named by one word that English says with "room"
+_ROOM_NAMES = {"living": "living room", "dining": "dining room", "sitting": "sitting room"}
 #: names that say nothing without their number ("sensor 20")
 _GENERIC = frozenset({"sensor", "device", "node", "switch", "contact", "motion", "pir", "door"})
 
@@ -72,7 +74,21 @@ def place(sensor: str, room: str = "") -> str:
         words.pop()
     if len(words) == 2 and words[1].isdigit() and not words[0].isdigit() and words[0].lower() not in _GENERIC:
         words.pop()
-    return " ".join(words).lower() if room else " ".join(words)
+    if room:
+        text = " ".join(words).lower()
+        return _ROOM_NAMES.get(text, text)
+    return " ".join(words)
+
+
+def thing(sensor: str, room: str = "") -> str:
+    """What a carer calls the thing a sensor is on: ``fridge_magnetic_kitchen`` in the kitchen ->
+    ``fridge in the kitchen``; a sensor named after its room is the room; no room: :func:`place`."""
+    name = place(sensor)
+    if not room:
+        return name
+    where = place(sensor, room)
+    words = [w for w in name.split() if w.lower() not in where.split()]
+    return f"{' '.join(words)} in the {where}" if words else where
 
 
 def last_seen(sensor: str, room: str = "") -> str:

@@ -18,7 +18,8 @@ from analytics.routine import Routine
 from hub.errors import ModelError
 
 FORMAT = "eldercare-routine"
-VERSION = 1
+#: 2: routines learn ``night_minutes``; a routine saved before is relearned from the store
+VERSION = 2
 KEY_FILE = "hub.key"
 
 

@@ -72,6 +72,7 @@ class Routine:
     ``activity`` (activations counted from 06:00 up to the end of each hour 06..05; NaN for the
     hours after the end of the history),
     ``night`` (most distinct places moved through within 30 minutes, per slot),
+    ``night_minutes`` (most minutes with movement within 30 minutes, per slot),
     ``home`` (1 where the resident was at home at the slot, 0 while out).
     Days on which the home was nearly silent all day (away, or the sensors were off) are left
     out: they say nothing about a normal day (``absent_days`` lists them).
@@ -111,6 +112,7 @@ class Routine:
     #: appliances that switch on by themselves (a fridge, :func:`learn_self_running`) or are on
     #: most of the time (a meter on the mains): neither is the resident's doing, nor left on
     self_running: list[str] = field(default_factory=list)
+    night_minutes: np.ndarray = field(default_factory=lambda: np.zeros((0, SLOTS), dtype=np.float32))
     #: quiet spells at home (``analytics/quiet_budget.py``): per sensor, the spells of
     #: ``SPELL_MIN`` or more it began, [minute of day, minutes], and 24 hourly counts of all it began
     quiet_spells: dict[str, list[list[float]]] = field(default_factory=dict)
@@ -132,6 +134,7 @@ class Routine:
             "quiet": np.round(self.quiet, 2).tolist(),
             "activity": self.activity.tolist(),
             "night": self.night.tolist(),
+            "night_minutes": self.night_minutes.tolist(),
             "home": self.home.astype(int).tolist(),
             "absent_days": self.absent_days,
             "wake_minutes": self.wake_minutes,
@@ -165,6 +168,7 @@ class Routine:
             quiet=np.asarray(p["quiet"], dtype=np.float32).reshape(n, SLOTS),
             activity=np.asarray(p["activity"], dtype=np.float32).reshape(n, 24),
             night=np.asarray(p["night"], dtype=np.float32).reshape(n, SLOTS),
+            night_minutes=np.asarray(p["night_minutes"], dtype=np.float32).reshape(n, SLOTS),
             home=np.asarray(p["home"], dtype=np.float32).reshape(n, SLOTS),
             absent_days=list(p["absent_days"]),
             wake_minutes=[float(x) for x in p["wake_minutes"]],
@@ -316,23 +320,31 @@ def learn(events: Iterable[Event], household: str = "", *, drop_absent: bool = T
             counts[edges[1:] > covered_until] = np.nan  # the night after the history's last day is unknown
             activity[i] = counts
 
-    # night: most distinct non-bed places within the trailing 30 minutes, per slot
+    # night: most distinct non-bed places, and most minutes with movement, within the trailing
+    # 30 minutes, per slot
     night = np.zeros((n, SLOTS), dtype=np.float32)
+    night_minutes = np.zeros((n, SLOTS), dtype=np.float32)
     window: deque[tuple[float, int]] = deque()
     in_window: Counter[int] = Counter()  # activations per sensor in the window: its keys are the places
+    minutes_in: Counter[int] = Counter()  # activations per minute in the window: its keys are the minutes
     day_pos = {int(d): i for i, d in enumerate(day_idx)}
     for m, s in zip(t[~bed].tolist(), sid[~bed].tolist()):
         window.append((m, s))
         in_window[s] += 1
+        minutes_in[int(m)] += 1
         while window[0][0] <= m - NIGHT_WINDOW_MIN:
-            gone = window.popleft()[1]
+            gone_m, gone = window.popleft()
             in_window[gone] -= 1
             if not in_window[gone]:
                 del in_window[gone]
+            minutes_in[int(gone_m)] -= 1
+            if not minutes_in[int(gone_m)]:
+                del minutes_in[int(gone_m)]
         row = day_pos.get(int(m // 1440))
         if row is not None:
             slot = int((m % 1440) // SLOT_MIN)
             night[row, slot] = max(night[row, slot], len(in_window))
+            night_minutes[row, slot] = max(night_minutes[row, slot], len(minutes_in))
 
     moves, home_min = _moves_and_home(t, bed, front, day_idx, covered_until)
     for sensor, since in on_since.items():
@@ -348,6 +360,7 @@ def learn(events: Iterable[Event], household: str = "", *, drop_absent: bool = T
     absent_days = [d for d, ok in zip(days, present) if not ok]
     days = [d for d, ok in zip(days, present) if ok]
     quiet, activity, night, home = quiet[present], activity[present], night[present], home[present]
+    night_minutes = night_minutes[present]
     moves, home_min = moves[present], home_min[present]
     day_idx = day_idx[present]
     nonbed_t = t[~bed]
@@ -360,7 +373,8 @@ def learn(events: Iterable[Event], household: str = "", *, drop_absent: bool = T
     spells, spell_counts = _spells(t, sid, front, names, day_idx)
     return Routine(
         household=household, origin=origin, history_start=first, history_end=last, days=days,
-        quiet=quiet.astype(np.float32), activity=activity, night=night, home=home, absent_days=absent_days,
+        quiet=quiet.astype(np.float32), activity=activity, night=night, night_minutes=night_minutes, home=home,
+        absent_days=absent_days,
         wake_minutes=wake, wake_by_day=wake_by_day,
         front_door_night=front_night, out_durations=outs, appliance_minutes=appliance, on_minutes=on_minutes,
         follow_minutes=follow,

@@ -134,6 +134,10 @@ class HomeState:
         """Distinct non-bed sensors activated in the last 30 minutes."""
         return {s for t, s in self.recent if t > now - _NIGHT_WINDOW}
 
+    def minutes_moving_recently(self, now: dt.datetime) -> int:
+        """Minutes with a non-bed activation in the last 30 minutes."""
+        return len({t.replace(second=0, microsecond=0) for t, _ in self.recent if t > now - _NIGHT_WINDOW})
+
     def recall(self, last_words: Iterable[Event]) -> None:
         """Take in each sensor's last reading from before what is read in full (``last_readings``,
         in time order): when it last spoke and what it said. The time between them is unknown, not

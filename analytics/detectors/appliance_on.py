@@ -26,7 +26,7 @@ import datetime as dt
 import numpy as np
 
 from analytics.detectors import Context, Finding
-from analytics.explain import duration, moment, place, sms_text, who
+from analytics.explain import duration, moment, sms_text, thing, who
 from analytics.routine import Routine
 
 
@@ -103,7 +103,8 @@ class ApplianceOn:
                 usual_txt = "" if usual is None else (
                     f"It is usually off within {'a minute' if usual < 1 else duration(usual)}.")
                 nobody = " No movement since then." if still and other <= since else ""
-                msg = f"The {place(sensor)} has been on {on_for} at {who(ctx.name)}'s home. {usual_txt}{nobody}"
+                what = thing(sensor, s.rooms.get(sensor, ""))
+                msg = f"The {what} has been on {on_for} at {who(ctx.name)}'s home. {usual_txt}{nobody}"
                 finding = Finding(f"appliance_on:{sensor}", "appliance_on", "high" if still else "medium",
                                   sms_text(msg.strip()),
                                   evidence={"sensor": sensor, "on_since": since.isoformat(), "on_min": round(on_min),

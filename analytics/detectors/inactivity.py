@@ -50,7 +50,7 @@ import numpy as np
 
 from analytics.detectors import Context, Finding, minute_of_day, shrink, slot_of, windowed_max
 from analytics.detectors.no_wake import NIGHT_END_HOUR, wake_times
-from analytics.explain import duration, how_rare, last_seen, moment, place, sms_text, who
+from analytics.explain import duration, how_rare, last_seen, moment, sms_text, thing, who
 from analytics.quiet_budget import QuietBudget, Tail
 from analytics.routine import FOLLOW_FROM_HOUR, FOLLOW_TO_HOUR, Routine
 from analytics.sensors import is_bed
@@ -245,7 +245,7 @@ class Inactivity:
         usual = float(longest[slot])
         within = int(np.sum(days[:, slot] <= usual)) if days.size else 0
         n = days.shape[0] if days.ndim == 2 else 0
-        where = place(last, s.last_activation_room)
+        where = thing(last, s.last_activation_room)
         opened = f" The {where} was left open at {moment(s.on_since[last], now)}." if left_open else ""
         seen_at = last_seen(last, s.last_activation_room)
         if seen is not None:

@@ -1,12 +1,17 @@
 """``night_activity``: movement at night unlike this person's nights.
 
-Two signs, between ``start_minute`` and ``end_minute`` after midnight: moving through more distinct places within
-half an hour than on any history night around this time (plus a margin, and at least ``floor``
-places or every place a small home has; where motion sensors are dense, at least the places of
-this person's ordinary night trip plus the margin), and the front door
-opening at a time of night it never opened in the history. The opening is judged a moment after
-it (at the door's next report or the next clock tick), so the message can say whether the door
-was shut again or is still open.
+Three signs, between ``start_minute`` and ``end_minute`` after midnight:
+
+- moving through more distinct places within half an hour than on any history night around this
+  time (plus a margin, and at least ``floor`` places or every place a small home has; where motion
+  sensors are dense, at least the places of this person's ordinary night trip plus the margin);
+- moving in more minutes of the last half hour than on any history night around this time, plus
+  ``minutes_margin``, and in at least ``minutes_floor`` of them: up and about for long, which a
+  small home shows even when every place it has is part of the ordinary night trip (a resident
+  who comes home late through the front door, the kitchen and the bathroom);
+- the front door opening at a time of night it never opened in the history. The opening is judged
+  a moment after it (at the door's next report or the next clock tick), so the message can say
+  whether the door was shut again or is still open.
 """
 from __future__ import annotations
 
@@ -26,10 +31,14 @@ class NightActivity:
     """Wandering at night, or the front door opened when it never is."""
 
     def __init__(self, routine: Routine, *, start_minute: int = 30, end_minute: int = 6 * 60, window_slots: int = 12,
-                 margin: int = 3, floor: int = 7, door_tolerance_min: float = 60.0) -> None:
+                 margin: int = 3, floor: int = 7, minutes_margin: int = 5, minutes_floor: int = 15,
+                 door_tolerance_min: float = 60.0) -> None:
         self.n_days = routine.n_days
         per_day = windowed_max(routine.night, window_slots)
-        self.usual = per_day.max(axis=0) if per_day.size else np.zeros(288)
+        self.usual = per_day.max(axis=0) if per_day.size else np.zeros(SLOTS)
+        per_day = windowed_max(routine.night_minutes, window_slots)
+        self.usual_minutes = per_day.max(axis=0) if per_day.size else np.zeros(SLOTS)
+        self.minutes_limit = np.maximum(self.usual_minutes + minutes_margin, minutes_floor)
         self.start, self.end = start_minute, end_minute
         # where a motion sensor covers every few metres, one trip to the bathroom passes many:
         # the floor is at least this home's ordinary night trip plus the margin
@@ -78,20 +87,28 @@ class NightActivity:
             return [Finding(cond, "night_activity", "high", sms_text(msg), once=True,
                             evidence={"front_door": door.isoformat(), "still_open": still_open,
                                       "nights": self.n_days})]
+        slot = slot_of(now)
         places = s.places_recently(now)
-        limit = float(self.limit[slot_of(now)])
-        if len(places) < limit:
-            return []
         names = sorted({place(p, s.rooms.get(p, "")) for p in places})
-        # where several sensors share a room, say so rather than count the room's sensors as places
-        unit = "places" if len(names) == len(places) else "sensors"
-        seen = f"{len(places)} places" if unit == "places" else f"{len(places)} sensors in {len(names)} places"
+        evidence = {"places": sorted(places), "usual_max": int(self.usual[slot]), "nights": self.n_days}
+        if len(places) >= self.limit[slot]:
+            # where several sensors share a room, say so rather than count the room's sensors as places
+            unit = "places" if len(names) == len(places) else "sensors"
+            seen = f"{len(places)} places" if unit == "places" else f"{len(places)} sensors in {len(names)} places"
+            msg = (f"Unusual movement at night: {seen} in the last 30 min (up to {clock(now)}): "
+                   f"{', '.join(names[:6])}. {self._usual(ctx, self.usual[slot], self.limit[slot], unit)}")
+            return [Finding(cond, "night_activity", "high", sms_text(msg), once=True, evidence=evidence)]
+        minutes = s.minutes_moving_recently(now)
+        if minutes >= self.minutes_limit[slot]:
+            msg = (f"Up and about at night: moving in {minutes} of the last 30 minutes (up to {clock(now)}), "
+                   f"in the {', '.join(names[:6])}. "
+                   f"{self._usual(ctx, self.usual_minutes[slot], self.minutes_limit[slot], 'minutes')}")
+            return [Finding(cond, "night_activity", "high", sms_text(msg), once=True, evidence={
+                **evidence, "minutes_moving": minutes, "usual_max_minutes": int(self.usual_minutes[slot])})]
+        return []
+
+    def _usual(self, ctx: Context, usual: float, limit: float, unit: str) -> str:
+        """The baseline a night sign is compared with."""
         if self.n_days:
-            usual = f"On the last {self.n_days} nights at most {int(self.usual[slot_of(now)])} {unit} around this time."
-        else:
-            usual = f"Nothing learned of {who(ctx.name)}'s nights yet: {int(limit)} {unit} is the starting limit."
-        msg = (f"Unusual movement at night: {seen} in the last 30 min (up to {clock(now)}): "
-               f"{', '.join(names[:6])}. {usual}")
-        return [Finding(cond, "night_activity", "high", sms_text(msg), once=True,
-                        evidence={"places": sorted(places), "usual_max": int(self.usual[slot_of(now)]),
-                                  "nights": self.n_days})]
+            return f"On the last {self.n_days} nights at most {int(usual)} {unit} around this time."
+        return f"Nothing learned of {who(ctx.name)}'s nights yet: {int(limit)} {unit} is the starting limit."

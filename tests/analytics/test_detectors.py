@@ -428,3 +428,46 @@ def test_a_bathroom_trip_past_many_motion_sensors_is_not_wandering_but_wandering
     alerts = night_alerts(wandering)
     assert [a.kind for a in alerts] == ["night_activity"]
     assert MIDNIGHT + dt.timedelta(hours=2) < alerts[0].time <= MIDNIGHT + dt.timedelta(hours=2, minutes=30)
+
+
+def _late_return(day: dt.date, rng: random.Random, minutes: int) -> list[Event]:
+    """Home at about 01:00 through the front door, ``minutes`` about the home, then to bed."""
+    t = dt.datetime.combine(day, dt.time(1)) + dt.timedelta(minutes=rng.randint(-20, 20))
+    ev = [Event(t, "front_door", "door", 1.0), Event(t + dt.timedelta(seconds=10), "front_door", "door", 0.0)]
+    end = t + dt.timedelta(minutes=minutes)
+    while t < end:
+        t += dt.timedelta(seconds=rng.randint(60, 120))
+        sensor = rng.choice(homes.ROOMS)
+        ev += [Event(t, sensor, "motion", 1.0), Event(t + dt.timedelta(seconds=30), sensor, "motion", 0.0)]
+    return ev + [Event(t + dt.timedelta(minutes=2), "bed_mat", "pressure", 1.0)]
+
+
+def test_up_and_about_for_long_at_night_is_reported_where_every_place_is_on_the_usual_night_trip():
+    """A resident who comes home at about 01:00 and spends a quarter of an hour in the kitchen,
+    hall, bathroom and living room: every place of the home is on an ordinary night, and the front
+    door opens at that time every night. Up and about for most of the next hour is still unusual."""
+    rng = random.Random(5)
+    nights = [e for e in homes.history(21) if not 0 <= e.time.hour < 3]
+    for d in range(1, 21):
+        nights += _late_return(homes.START + dt.timedelta(days=d), rng, minutes=15)
+    history = sorted(nights, key=lambda e: e.time)
+    routine = learn(history, "late-home")
+    detector = NightActivity(routine)
+    slot = slot_of(MIDNIGHT + dt.timedelta(hours=1, minutes=30))
+    assert detector.limit[slot] > 6  # more places than the home has: that sign cannot fire
+    assert 8 <= detector.usual_minutes[slot] < detector.minutes_limit[slot] == detector.usual_minutes[slot] + 5
+
+    def night_alerts(minutes: int) -> list:
+        clock = ManualClock(history[-1].time)
+        engine = Engine(routine, clock, household="late-home", detectors=[NightActivity(routine)])
+        engine.prime(history)
+        return list(drive(engine, clock, _late_return(DAY, random.Random(8), minutes),
+                          MIDNIGHT + dt.timedelta(hours=6)))
+
+    assert night_alerts(15) == []
+    alerts = night_alerts(60)
+    assert [a.kind for a in alerts] == ["night_activity"]
+    assert alerts[0].message.startswith("Up and about at night: moving in ")
+    assert "On the last 20 nights at most" in alerts[0].message
+    assert alerts[0].evidence["minutes_moving"] >= detector.minutes_limit[slot_of(alerts[0].time)]
+    assert alerts[0].time < MIDNIGHT + dt.timedelta(hours=2)

@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 
-from analytics.explain import MAX_SMS_CHARS, _GSM_BASIC, clock, duration, last_seen, moment, place, sms_text, who
+from analytics.explain import MAX_SMS_CHARS, _GSM_BASIC, clock, duration, last_seen, moment, place, sms_text, thing, who
 
 
 @pytest.mark.parametrize("minutes,text", [(0, "0 min"), (42, "42 min"), (95, "1 h 35 min"), (185, "3 h 05 min"),
@@ -49,10 +49,21 @@ def test_every_alert_message_fits_two_segments(run_day, incident):
     ("hall_bathroom_door_6", "", "hall bathroom door"), ("microwave_1", "", "microwave"),
     ("sensor_20_20", "", "sensor 20"), ("living_room_pir", "Living room", "living room"),
     ("kitchen-pir-2", "", "kitchen"), ("microwave_reed_21", "", "microwave"), ("pir_keuken_28", "", "keuken"),
-    ("pir_3", "", "pir 3"),
+    ("pir_3", "", "pir 3"), ("seat_pressure_living", "Living", "living room"),
+    ("toaster_electric_kitchen", "", "toaster kitchen"),
 ])
 def test_place_reads_like_a_room_not_a_sensor_id(sensor, room, text):
     assert place(sensor, room) == text
+
+
+@pytest.mark.parametrize("sensor,room,text", [
+    ("fridge_magnetic_kitchen", "Kitchen", "fridge in the kitchen"),
+    ("kettle_plug", "kitchen", "kettle plug in the kitchen"),
+    ("kitchen_pir", "Kitchen", "kitchen"), ("living_room_door", "Living room", "door in the living room"),
+    ("microwave_reed_21", "", "microwave"),
+])
+def test_thing_names_what_the_sensor_is_on_and_where(sensor, room, text):
+    assert thing(sensor, room) == text
 
 
 def test_last_seen_names_the_room_when_known():

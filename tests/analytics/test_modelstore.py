@@ -22,6 +22,8 @@ def test_round_trip_keeps_every_figure(routine, tmp_path):
     np.testing.assert_allclose(back.quiet, routine.quiet, atol=0.01)
     np.testing.assert_array_equal(back.activity, routine.activity)
     np.testing.assert_array_equal(back.night, routine.night)
+    np.testing.assert_array_equal(back.night_minutes, routine.night_minutes)
+    assert routine.night_minutes.max() > 0
     assert back.wake_minutes == routine.wake_minutes
     assert back.appliance_minutes == routine.appliance_minutes
     assert back.self_running == routine.self_running and back.exit_sensors == routine.exit_sensors
@@ -62,4 +64,14 @@ def test_loading_without_this_hubs_key_is_refused(routine, tmp_path):
     path = save_routine(routine, tmp_path)
     (tmp_path / KEY_FILE).unlink()
     with pytest.raises(ModelError, match="no signing key"):
+        load_routine(path)
+
+
+def test_a_routine_saved_by_an_older_version_is_refused_so_it_is_relearned(routine, tmp_path):
+    """Version 1 routines have no ``night_minutes``: the hub relearns rather than guess them."""
+    path = save_routine(routine, tmp_path)
+    doc = json.loads(path.read_text())
+    doc["version"] = 1
+    path.write_text(json.dumps(doc))
+    with pytest.raises(ModelError, match="version 1 is not 2; retrain"):
         load_routine(path)
