@@ -320,31 +320,24 @@ def learn(events: Iterable[Event], household: str = "", *, drop_absent: bool = T
             counts[edges[1:] > covered_until] = np.nan  # the night after the history's last day is unknown
             activity[i] = counts
 
-    # night: most distinct non-bed places, and most minutes with movement, within the trailing
-    # 30 minutes, per slot
+    # night: most distinct non-bed places within the trailing 30 minutes, per slot
     night = np.zeros((n, SLOTS), dtype=np.float32)
-    night_minutes = np.zeros((n, SLOTS), dtype=np.float32)
     window: deque[tuple[float, int]] = deque()
     in_window: Counter[int] = Counter()  # activations per sensor in the window: its keys are the places
-    minutes_in: Counter[int] = Counter()  # activations per minute in the window: its keys are the minutes
     day_pos = {int(d): i for i, d in enumerate(day_idx)}
     for m, s in zip(t[~bed].tolist(), sid[~bed].tolist()):
         window.append((m, s))
         in_window[s] += 1
-        minutes_in[int(m)] += 1
         while window[0][0] <= m - NIGHT_WINDOW_MIN:
-            gone_m, gone = window.popleft()
+            gone = window.popleft()[1]
             in_window[gone] -= 1
             if not in_window[gone]:
                 del in_window[gone]
-            minutes_in[int(gone_m)] -= 1
-            if not minutes_in[int(gone_m)]:
-                del minutes_in[int(gone_m)]
         row = day_pos.get(int(m // 1440))
         if row is not None:
             slot = int((m % 1440) // SLOT_MIN)
             night[row, slot] = max(night[row, slot], len(in_window))
-            night_minutes[row, slot] = max(night_minutes[row, slot], len(minutes_in))
+    night_minutes = _night_minutes(t[~bed], day_idx)
 
     moves, home_min = _moves_and_home(t, bed, front, day_idx, covered_until)
     for sensor, since in on_since.items():
@@ -498,6 +491,24 @@ def wake_minute(times: np.ndarray, day_start: float) -> float | None:
         return None
     gaps = np.diff(ts)
     return float(ts[int(np.argmax(gaps)) + 1] - day_start)
+
+
+def _night_minutes(t: np.ndarray, day_idx: np.ndarray) -> np.ndarray:
+    """Per day row and slot, the most minutes with an activation within the trailing 30 minutes of
+    an activation in that slot (``t``: sorted activation times, minutes after the origin)."""
+    out = np.zeros((len(day_idx), SLOTS), dtype=np.float32)
+    if t.size == 0 or len(day_idx) == 0:
+        return out
+    minute = np.floor(t)
+    keys = np.unique(minute)
+    latest = t[np.searchsorted(t, keys + 1.0) - 1]  # each minute's last activation
+    # minutes up to this activation's own whose last activation is within the window
+    counts = np.searchsorted(keys, minute, side="right") - np.searchsorted(latest, t - NIGHT_WINDOW_MIN, side="right")
+    rows = np.searchsorted(day_idx, t // 1440)
+    ok = (rows < len(day_idx)) & (day_idx[np.minimum(rows, len(day_idx) - 1)] == t // 1440)
+    slots = ((t % 1440) // SLOT_MIN).astype(int)
+    np.maximum.at(out, (rows[ok], slots[ok]), counts[ok].astype(np.float32))
+    return out
 
 
 def _follow_minutes(t: np.ndarray, sid: np.ndarray, front: np.ndarray, names: dict[int, str]) -> dict:
