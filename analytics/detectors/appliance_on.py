@@ -7,9 +7,10 @@ times or more in its history: typically a reed switch on an appliance door that 
 cannot tell a left-on appliance from a door left open, so alerting on it would mean false alarms:
 past the longest on-time ever seen it is reported as a technical ``sensor_stuck`` for the
 equipment to be checked, not as an emergency. With nobody moving for
-``still_min`` the limit is halved, but not below the floor nor below the longest on-time seen in
-normal life (under ``stuck_hours``; a long film watched without moving is no alarm): a cooker
-left on by someone who has stopped moving is the dangerous case.
+``still_min`` the limit is halved, but not below ``still_floor_min`` (an hour) nor below the
+longest on-time seen in normal life (under ``stuck_hours``; a long film watched without moving is
+no alarm): a cooker left on by someone who has stopped moving is the dangerous case, and may be
+the first sign of a fall.
 
 A new hub that has learned nothing yet does not judge an appliance that was on from the first
 reading it heard (a current clamp on the mains at installation: how long it has been on is
@@ -35,7 +36,7 @@ class ApplianceOn:
 
     def __init__(self, routine: Routine, *, factor: float = 4.0, floor_min: float = 120.0,
                  ceiling_min: float = 5 * 60, prior_min: float = 120.0, still_min: float = 30.0,
-                 often_uses: int = 2, stuck_hours: float = 12.0) -> None:
+                 often_uses: int = 2, stuck_hours: float = 12.0, still_floor_min: float = 60.0) -> None:
         self.limits: dict[str, float] = {}
         #: appliances often on past their limit in normal life: (times, uses)
         self.often_long: dict[str, tuple[int, int]] = {}
@@ -59,7 +60,7 @@ class ApplianceOn:
                     self.often_long[sensor] = (longer, int(a.size))
                     limit = max(limit, float(a.max()) * 1.2)
                 self.limits[sensor] = limit
-        self.prior, self.floor, self.still = prior_min, floor_min, still_min
+        self.prior, self.floor, self.still, self.still_floor = prior_min, floor_min, still_min, still_floor_min
         #: a fridge's cycles are not the resident's use (``Routine.self_running``)
         self.self_running = frozenset(routine.self_running)
         self.learned = routine.n_days > 0
@@ -83,7 +84,7 @@ class ApplianceOn:
             other = s.last_activation if s.last_activation_sensor != sensor else since
             still = other is not None and (now - other).total_seconds() / 60 >= self.still
             if still:  # but an on-time seen before in normal life is no sign of trouble (a long film)
-                limit = max(self.floor, limit / 2, self.longest.get(sensor, 0.0))
+                limit = max(self.still_floor, limit / 2, self.longest.get(sensor, 0.0))
             if on_min < limit:
                 continue
             on_for = f"since {moment(since, now)} ({duration(on_min)})"

@@ -181,10 +181,26 @@ def test_an_appliance_on_for_days_once_is_still_watched():
     routine.appliance_minutes = {"stove": [1.0] * 11 + [3000.0]}  # 1 in 12 uses, for two days
     detector = ApplianceOn(routine)
     assert "stove" not in detector.often_long
-    s = _state_with("stove", t0)
-    assert detector.check(Context(s, t0 + dt.timedelta(minutes=119))) == []
-    found = detector.check(Context(s, t0 + dt.timedelta(minutes=121)))
+    s = _state_with("stove", t0)  # and nobody moved since: an hour is the wait
+    assert detector.check(Context(s, t0 + dt.timedelta(minutes=59))) == []
+    found = detector.check(Context(s, t0 + dt.timedelta(minutes=61)))
     assert [(f.kind, f.technical) for f in found] == [("appliance_on", False)]
+
+
+def test_a_stove_left_on_with_nobody_moving_is_reported_after_an_hour_with_someone_about_after_two():
+    t0 = dt.datetime(2024, 5, 1, 12, 0)
+    routine = empty_routine("h")
+    routine.appliance_minutes = {"stove": [8.0] * 12}
+    still = _state_with("stove", t0)
+    assert ApplianceOn(routine).check(Context(still, t0 + dt.timedelta(minutes=59))) == []
+    found = ApplianceOn(routine).check(Context(still, t0 + dt.timedelta(minutes=61)))
+    assert [(f.kind, f.severity) for f in found] == [("appliance_on", "high")]
+    assert found[0].message.endswith("No movement since then.")
+    about = _state_with("stove", t0)
+    about.update(Event(t0 + dt.timedelta(minutes=100), "living_pir", "motion", 1.0))
+    assert ApplianceOn(routine).check(Context(about, t0 + dt.timedelta(minutes=119))) == []
+    found = ApplianceOn(routine).check(Context(about, t0 + dt.timedelta(minutes=121)))
+    assert [(f.kind, f.severity) for f in found] == [("appliance_on", "medium")]
 
 
 def test_nobody_moving_shortens_the_wait_but_not_below_the_longest_normal_use():
@@ -201,8 +217,8 @@ def test_nobody_moving_shortens_the_wait_but_not_below_the_longest_normal_use():
     assert late[0].evidence["nobody_moving"] is True and late[0].evidence["limit_min"] == 240
     # a kettle once reported "on" for a day and a half (a fault) has still never boiled for hours
     routine.appliance_minutes = {"kettle": [3.0] * 30 + [2000.0]}
-    kettle = ApplianceOn(routine).check(Context(_state_with("kettle", t0), t0 + dt.timedelta(hours=2, minutes=1)))
-    assert [(f.kind, f.evidence["limit_min"]) for f in kettle] == [("appliance_on", 120)]
+    kettle = ApplianceOn(routine).check(Context(_state_with("kettle", t0), t0 + dt.timedelta(hours=1, minutes=1)))
+    assert [(f.kind, f.evidence["limit_min"]) for f in kettle] == [("appliance_on", 60)]
 
 
 class _Says:

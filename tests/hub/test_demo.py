@@ -34,6 +34,7 @@ def test_a_stove_left_on_reaches_the_social_worker_as_sms(tmp_path):
         record = world.alerts.book.list(households=["kim-12"])[0]
         assert record.alert.kind == "appliance_on" and record.state == "open"
         # the panel's charts follow the simulated day: this morning's hours are summarised
+        run_until(world, START + dt.timedelta(hours=7), lambda: False)
         hours = world.store.query("SELECT DISTINCT hour FROM summaries WHERE household='kim-12' AND hour >= ?",
                                   (START.isoformat(),))
         assert len(hours) >= 5
