@@ -100,8 +100,8 @@ class NightActivity:
             return [Finding(cond, "night_activity", "high", sms_text(msg), once=True, evidence=evidence)]
         minutes = s.minutes_moving_recently(now)
         if minutes >= self.minutes_limit[slot]:
-            msg = (f"Up and about at night: moving in {minutes} of the last 30 minutes (up to {clock(now)}), "
-                   f"in the {', '.join(names[:6])}. "
+            msg = (f"Up and about at night: moving in {minutes} of the last 30 minutes (up to {clock(now)}): "
+                   f"{', '.join(names[:6])}. "
                    f"{self._usual(ctx, self.usual_minutes[slot], self.minutes_limit[slot], 'minutes')}")
             return [Finding(cond, "night_activity", "high", sms_text(msg), once=True, evidence={
                 **evidence, "minutes_moving": minutes, "usual_max_minutes": int(self.usual_minutes[slot])})]
