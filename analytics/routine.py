@@ -452,9 +452,10 @@ def _mostly_on(durations: dict[str, list[float]], on_since: dict[str, float], ki
                first_m: float, end_m: float, uses: dict[str, int]) -> list[str]:
     """Appliances on for more than ``MOSTLY_ON_SHARE`` of a history of half a day or more and used
     (switched on, ``uses``) at most once a week (once, in a short history): a meter on the mains
-    above its threshold with the home's base load, a router. Nobody left them on. (A toaster whose door reed is often left open
-    is opened every day: that one is the resident's, reported as a stuck sensor when it is; so is
-    a microwave whose recording only says when it was used, never when it stopped.)"""
+    above its threshold with the home's base load, a router. Nobody left them on. (A toaster whose
+    door reed is often left open is opened every day: that one is the resident's, reported as a
+    stuck sensor when it is; so is a microwave whose recording only says when it was used, never
+    when it stopped.)"""
     span = end_m - first_m
     if span < 720:  # the first nightly retrain of a new hub knows its day of installation
         return []

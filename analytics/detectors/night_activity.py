@@ -27,6 +27,12 @@ from analytics.state import activity_day
 MOVEMENT_KINDS = ("motion", "door", "contact", "light")
 
 
+def _most_around(per_night: np.ndarray, window_slots: int) -> np.ndarray:
+    """Per slot, the most any history night showed within ``window_slots`` of it (0 with none)."""
+    most = windowed_max(per_night, window_slots)
+    return most.max(axis=0) if most.size else np.zeros(SLOTS)
+
+
 class NightActivity:
     """Wandering at night, or the front door opened when it never is."""
 
@@ -34,10 +40,8 @@ class NightActivity:
                  margin: int = 3, floor: int = 7, minutes_margin: int = 5, minutes_floor: int = 15,
                  door_tolerance_min: float = 60.0) -> None:
         self.n_days = routine.n_days
-        per_day = windowed_max(routine.night, window_slots)
-        self.usual = per_day.max(axis=0) if per_day.size else np.zeros(SLOTS)
-        per_day = windowed_max(routine.night_minutes, window_slots)
-        self.usual_minutes = per_day.max(axis=0) if per_day.size else np.zeros(SLOTS)
+        self.usual = _most_around(routine.night, window_slots)
+        self.usual_minutes = _most_around(routine.night_minutes, window_slots)
         self.minutes_limit = np.maximum(self.usual_minutes + minutes_margin, minutes_floor)
         self.start, self.end = start_minute, end_minute
         # where a motion sensor covers every few metres, one trip to the bathroom passes many:
