@@ -38,6 +38,9 @@ FOLLOW_FROM_HOUR, FOLLOW_TO_HOUR = 7, 21
 DAY_HOURS = 24 - DAY_START_HOUR
 #: the trailing window in which night movement is measured
 NIGHT_WINDOW_MIN = 30.0
+#: getting up for the day: an activation from this hour on that starts an hour with activity in at
+#: least ``WAKE_QUARTERS`` of its four quarters (a toilet trip at night does not count)
+WAKE_FROM_HOUR, WAKE_QUARTERS = 3, 3
 #: how many of the most recent days are kept in the per-day matrices
 KEEP_DAYS = 56
 #: a sensor is silent far longer than its own normal past this many times its longest silence in
@@ -480,11 +483,11 @@ def wake_minute(times: np.ndarray, day_start: float) -> float | None:
     quarters (a toilet trip at night does not count as getting up); without one, the first
     activation after the longest quiet gap between 22:00 the evening before and 13:00.
     """
-    lo, hi = np.searchsorted(times, [day_start + 180, day_start + 780])
+    lo, hi = np.searchsorted(times, [day_start + WAKE_FROM_HOUR * 60, day_start + 780])
     for t in times[lo:hi]:
         a, b = np.searchsorted(times, [t, t + 60])
         quarters = np.unique(((times[a:b] - t) // 15).astype(int))
-        if quarters.size >= 3:
+        if quarters.size >= WAKE_QUARTERS:
             return float(t - day_start)
     lo, hi = np.searchsorted(times, [day_start - 120, day_start + 780])
     ts = times[lo:hi]

@@ -43,6 +43,13 @@ def is_sleep_sensor(sensor: str, kind: str) -> bool:
     return is_bed(sensor, kind) or any(w in sensor.lower() for w in BEDROOM_WORDS)
 
 
+def names_bed(sensor: str) -> bool:
+    """True for a sensor named after the bed or bedroom: where a resident back from a trip at night
+    is back to bed (a seat mat on the couch is a sleep sensor, but not this)."""
+    name = sensor.lower()
+    return any(w in name for w in BED_WORDS + BEDROOM_WORDS)
+
+
 def is_appliance(sensor: str, kind: str) -> bool:
     """True for a device that can be switched on and left on."""
     return kind in APPLIANCE_KINDS

@@ -13,8 +13,8 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from analytics.routine import DAY_START_HOUR, NIGHT_WINDOW_MIN, OUT_GRACE_MIN
-from analytics.sensors import ActivationTracker, is_appliance, is_front_door, is_sleep_sensor, on_level
+from analytics.routine import DAY_START_HOUR, NIGHT_WINDOW_MIN, OUT_GRACE_MIN, WAKE_FROM_HOUR, WAKE_QUARTERS
+from analytics.sensors import ActivationTracker, is_appliance, is_front_door, is_sleep_sensor, names_bed, on_level
 from hub.events import Event
 
 #: how much recent history a new :class:`HomeState` takes in reading by reading (its windows span
@@ -24,6 +24,7 @@ _GRACE = dt.timedelta(minutes=OUT_GRACE_MIN)
 _NIGHT_WINDOW = dt.timedelta(minutes=NIGHT_WINDOW_MIN)
 _DAY = dt.timedelta(days=1)
 _AWAY_GAP = dt.timedelta(hours=24)
+_HOUR, _QUARTER = dt.timedelta(hours=1), dt.timedelta(minutes=15)
 
 
 def activity_day(when: dt.datetime) -> dt.date:
@@ -57,7 +58,13 @@ class HomeState:
     #: nights of a home without a bedroom sensor: a sensor silent through days away is not broken
     active_since: dt.datetime | None = None
     last_activation_sensor: str = ""
+    #: the last activation of a sensor not in the bed or bedroom, and of one that is
     last_up: dt.datetime | None = None
+    last_in_bed: dt.datetime | None = None
+    last_in_bed_sensor: str = ""
+    #: when the resident got up for the day, by the rule the routine learns get-up times with
+    #: (``routine.wake_minute``): an activation from 03:00 that starts an hour of activity
+    up_for_day: dt.datetime | None = None
     last_front: dt.datetime | None = None
     last_other: dt.datetime | None = None
     day: dt.date | None = None
@@ -81,9 +88,15 @@ class HomeState:
     moves_today: int = 0
     out_minutes_today: float = 0.0
     _tracker: ActivationTracker = field(default_factory=ActivationTracker)
-    #: (appliance, in the bed or bedroom, named front door) per (sensor, kind): names never change
-    _roles: dict[tuple[str, str], tuple[bool, bool, bool]] = field(default_factory=dict)
+    #: (appliance, sleep sensor, named after the bed or bedroom, named front door) per (sensor, kind):
+    #: names never change
+    _roles: dict[tuple[str, str], tuple[bool, bool, bool, bool]] = field(default_factory=dict)
     _last_minute: dict[str, dt.datetime] = field(default_factory=dict)
+    #: [time, quarters of the hour after it with activity (bits)] of this morning's recent
+    #: activations, until one starts the day (``up_for_day``)
+    _rising: list[list] = field(default_factory=list)
+    #: when getting up can next happen: 03:00 of the day after the last one the resident got up
+    _rising_from: dt.datetime = dt.datetime.min
     _door_was_out: bool = False
     #: the last activation, or the last recalled reading (``recall``): where a gap is measured from
     _lively: dt.datetime | None = None
@@ -164,7 +177,7 @@ class HomeState:
             return False
         if self.unavailable:
             self.unavailable.pop(sensor, None)
-        appliance, bed, named = self._role(e)
+        appliance, bed, bedroom, named = self._role(e)
         on = on_level(e)
         if appliance and sensor not in self.first_heard:
             self.first_heard[sensor] = when
@@ -202,9 +215,13 @@ class HomeState:
             del self.front_door_events[:-50]
         else:
             self.last_other = when
+        if bedroom:
+            self.last_in_bed, self.last_in_bed_sensor = when, sensor
         if not bed:
             self.moves_today += 1
             self.last_up = when
+            if when >= self._rising_from:
+                self._note_rising(when)
             recent = self.recent
             recent.append((when, sensor))
             while recent[0][0] <= window_start:
@@ -220,11 +237,38 @@ class HomeState:
                 counted.popleft()
         return True
 
-    def _role(self, e: Event) -> tuple[bool, bool, bool]:
-        """(appliance, sleep sensor, named front door) for the reading's sensor, worked out once."""
+    def up_today(self, now: dt.datetime) -> bool:
+        """Whether the resident has got up for the day (not just a trip at night) since 03:00."""
+        return self.up_for_day is not None and self.up_for_day.date() == now.date()
+
+    def _note_rising(self, when: dt.datetime) -> None:
+        """Count a morning activation towards getting up: the first activation whose next hour has
+        activity in enough of its quarters is when the resident got up (to the minute: a busy
+        home's many readings a minute are one)."""
+        if when.hour < WAKE_FROM_HOUR:
+            return
+        minute = when.replace(second=0, microsecond=0)
+        rising = self._rising
+        if rising and minute <= rising[-1][0]:  # this minute is counted already
+            return
+        while rising and (minute - rising[0][0] >= _HOUR or rising[0][0].date() != minute.date()):
+            rising.pop(0)
+        for entry in rising:
+            entry[1] |= 1 << int((minute - entry[0]) / _QUARTER)
+            if entry[1].bit_count() >= WAKE_QUARTERS:
+                self.up_for_day = entry[0]
+                self._rising_from = dt.datetime.combine(minute.date() + _DAY, dt.time(WAKE_FROM_HOUR))
+                rising.clear()
+                return
+        rising.append([minute, 1])
+
+    def _role(self, e: Event) -> tuple[bool, bool, bool, bool]:
+        """(appliance, sleep sensor, bed or bedroom, named front door) for the reading's sensor,
+        worked out once."""
         key = (e.sensor, e.kind)
         role = self._roles.get(key)
         if role is None:
             role = self._roles[key] = (is_appliance(e.sensor, e.kind), is_sleep_sensor(e.sensor, e.kind),
+                                       names_bed(e.sensor),
                                        is_front_door(e.sensor, e.kind))
         return role

@@ -1,6 +1,9 @@
 """``no_wake``: not up well after the usual get-up time.
 
-"Up" is any activation after 03:00 from a sensor that is not a bed or pressure mat. The deadline
+"Up" is any activation after 03:00 from a sensor that is not in the bed or bedroom, unless it was
+only a trip before the usual get-up time (not an hour of activity, the rule get-up times are
+learned by) and the bed or bedroom has been all there is for half an hour since: up at five for
+the toilet and back to bed. The deadline
 is the later of the latest get-up time seen plus a margin and the 90th percentile plus a margin,
 but never more than ``max_after_p90_min`` after that 90th percentile, so a late sleeper's check
 still comes in time. Out through the front door means away, not asleep.
@@ -13,7 +16,7 @@ from typing import NamedTuple
 import numpy as np
 
 from analytics.detectors import Context, Finding, minute_of_day
-from analytics.explain import clock, moment, sms_text, who
+from analytics.explain import clock, moment, sms_text, thing, who
 from analytics.routine import Routine
 
 NIGHT_END_HOUR = 3
@@ -21,6 +24,8 @@ NIGHT_END_HOUR = 3
 MIN_WAKES = 3
 #: give up the morning check at this hour: inactivity covers the rest of the day
 LAST_CHECK_HOUR = 21
+#: a trip out of bed that ended back in the bed or bedroom this long ago was not getting up
+BACK_IN_BED = dt.timedelta(minutes=30)
 
 
 class WakeTimes(NamedTuple):
@@ -58,17 +63,25 @@ class NoWake:
         if not (self.deadline <= m < LAST_CHECK_HOUR * 60) or s.out:
             return []
         night_end = dt.datetime.combine(now.date(), dt.time(NIGHT_END_HOUR))
-        if s.last_up is not None and s.last_up >= night_end:
+        up = s.last_up is not None and s.last_up >= night_end
+        back_in_bed = (up and not s.up_today(now) and minute_of_day(s.last_up) < self.p90
+                       and s.last_in_bed is not None and s.last_in_bed > s.last_up and now - s.last_up >= BACK_IN_BED)
+        if up and not back_in_bed:
             return []
-        last = f"Last seen up at {moment(s.last_up, now)}." if s.last_up else ""
+        if back_in_bed:
+            bed = thing(s.last_in_bed_sensor, s.rooms.get(s.last_in_bed_sensor, ""))
+            seen = (f"out of bed only briefly since 03:00 (last at {clock(s.last_up)}), then back to bed "
+                    f"({bed} last at {clock(s.last_in_bed)}).")
+        else:
+            seen = "no movement since 03:00." + (f" Last seen up at {moment(s.last_up, now)}." if s.last_up else "")
         if self.n_days >= MIN_WAKES:
             usual = (f"Usually up by {clock(self.median)}, on {self.n_days} days never later than "
                      f"{clock(self.latest)}.")
         else:
             usual = f"Get-up time not learned yet: {clock(self.deadline)} is the starting check."
-        msg = (f"{who(ctx.name).capitalize()} is not up yet at {clock(now)}: no movement since 03:00. "
-               f"{usual} {last}")
+        msg = f"{who(ctx.name).capitalize()} is not up yet at {clock(now)}: {seen} {usual}"
         return [Finding(f"no_wake:{now.date().isoformat()}", "no_wake", "high", sms_text(msg.strip()), once=True,
                         evidence={"deadline": clock(self.deadline), "usual_wake": clock(self.median),
                                   "latest_wake": clock(self.latest), "days": self.n_days,
-                                  "last_up": s.last_up.isoformat() if s.last_up else None})]
+                                  "last_up": s.last_up.isoformat() if s.last_up else None,
+                                  "back_in_bed": s.last_in_bed.isoformat() if back_in_bed else None})]

@@ -92,6 +92,15 @@ def incident_day(kind: str, day: dt.date, seed: int = 99) -> list[Event]:
         return [e for e in ev if e.time < m + dt.timedelta(hours=14)]
     if kind == "no_wake":
         return [e for e in ev if e.time < m + dt.timedelta(hours=3)]
+    if kind == "back_to_bed":  # up at 05:00 for the toilet, back to bed and not up again
+        extra = []
+        for i, s in enumerate(("bedroom_pir", "hall_pir", "bathroom_pir", "hall_pir", "bedroom_pir")):
+            _pulse(extra, m + dt.timedelta(hours=5, minutes=2 * i), s)
+        t = m + dt.timedelta(hours=5, minutes=15)
+        while t < m + dt.timedelta(hours=12):
+            _pulse(extra, t, "bed_mat", "pressure", 20)
+            t += dt.timedelta(minutes=20)
+        return sorted([e for e in ev if e.time < m + dt.timedelta(hours=3)] + extra, key=lambda e: e.time)
     if kind == "low_activity":
         keep = random.Random(seed + 1)
         return [e for e in ev if e.time < m + dt.timedelta(hours=6) or e.value == 0 or keep.random() < 0.2]

@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import math
 import random
 
 import pytest
@@ -67,6 +68,38 @@ def test_no_wake_deadline_follows_the_learned_get_up_time(routine):
     detector = NoWake(routine)
     assert 6 * 60 + 45 <= detector.median <= 7 * 60 + 15
     assert detector.latest + 10 <= detector.deadline <= detector.p90 + 100
+
+
+def test_back_to_bed_after_a_trip_before_the_usual_get_up_time_is_not_being_up(routine, history):
+    """Up at 05:00 for the toilet, then nothing but the bed mat: not up, said by the usual deadline.
+    The ordinary day's trip before its get-up at 07:00 raises nothing (the parametrised test)."""
+    alerts = [a for a in run_detector(NoWake, routine, history, "back_to_bed", until_hours=12) if a.time >= MIDNIGHT]
+    assert [a.kind for a in alerts] == ["no_wake"]
+    detector = NoWake(routine)
+    assert alerts[0].time == MIDNIGHT + dt.timedelta(minutes=math.ceil(detector.deadline))
+    assert "out of bed only briefly since 03:00 (last at 05:06), then back to bed (bed mat last at" in alerts[0].message
+    assert alerts[0].evidence["back_in_bed"]
+
+
+def test_getting_up_for_the_day_is_an_hour_of_activity_not_a_trip():
+    """The live rule is the one get-up times are learned by (``routine.wake_minute``)."""
+    from analytics.state import HomeState
+
+    five = MIDNIGHT + dt.timedelta(hours=5)
+    state = HomeState(started=MIDNIGHT)
+    for i, sensor in enumerate(("bedroom_pir", "hall_pir", "bathroom_pir", "hall_pir")):
+        state.update(Event(five + dt.timedelta(minutes=2 * i), sensor, "motion", 1.0))
+    state.update(Event(five + dt.timedelta(minutes=10), "bed_mat", "pressure", 1.0))
+    assert not state.up_today(five + dt.timedelta(minutes=10))
+    assert state.last_in_bed_sensor == "bed_mat"
+    seven = MIDNIGHT + dt.timedelta(hours=7)
+    for minutes in (0, 16, 31):  # activity in three quarters of the hour from 07:00
+        state.update(Event(seven + dt.timedelta(minutes=minutes), "kitchen_pir", "motion", 1.0))
+    assert state.up_today(seven + dt.timedelta(minutes=31)) and state.up_for_day == seven
+    assert not state.up_today(seven + dt.timedelta(days=1))
+    # a seat mat on the couch is not the bed
+    state.update(Event(seven + dt.timedelta(hours=1), "couch_mat", "pressure", 1.0))
+    assert state.last_in_bed_sensor == "bed_mat"
 
 
 def test_a_new_install_says_it_has_nothing_learned_to_compare_with():
