@@ -62,7 +62,7 @@ def daily_summary(events_of_day: Iterable[Event], day: dt.date | None = None, ho
         if is_act:
             m = (e.time - midnight).total_seconds() / 60
             acts.append(m)
-            if not is_sleep_sensor(e.sensor, e.kind):
+            if not is_sleep_sensor(e.sensor, e.kind, e.room):
                 nonbed.append(m)
     t_all = np.asarray(acts)
     inside = t_all[(t_all >= 0) & (t_all < 1440)] if t_all.size else t_all

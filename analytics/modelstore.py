@@ -19,7 +19,7 @@ from hub.errors import ModelError
 
 FORMAT = "eldercare-routine"
 #: 2: routines learn ``night_minutes``; a routine saved before is relearned from the store
-VERSION = 2
+VERSION = 3
 KEY_FILE = "hub.key"
 
 

@@ -103,6 +103,8 @@ class Routine:
     follow_minutes: dict[str, list[float]] = field(default_factory=dict)
     sensor_max_silence: dict[str, float] = field(default_factory=dict)
     sensor_kinds: dict[str, str] = field(default_factory=dict)
+    #: sensors in the bed or bedroom (by name, kind or room): their activity is not being up
+    sleep_sensors: list[str] = field(default_factory=list)
     #: per sensor and hour of day (of the activation), the quiet at home that followed it:
     #: 24 pairs [times, longest minutes]
     follow_by_hour: dict[str, list[list[float]]] = field(default_factory=dict)
@@ -149,6 +151,7 @@ class Routine:
             "follow_minutes": self.follow_minutes,
             "sensor_max_silence": self.sensor_max_silence,
             "sensor_kinds": self.sensor_kinds,
+            "sleep_sensors": self.sleep_sensors,
             "exit_sensors": self.exit_sensors,
             "self_running": self.self_running,
             "quiet_spells": self.quiet_spells,
@@ -183,6 +186,7 @@ class Routine:
             follow_minutes={k: [float(x) for x in v] for k, v in p["follow_minutes"].items()},
             sensor_max_silence={k: float(v) for k, v in p["sensor_max_silence"].items()},
             sensor_kinds=dict(p["sensor_kinds"]),
+            sleep_sensors=[str(x) for x in p["sleep_sensors"]],
             exit_sensors=[str(x) for x in p.get("exit_sensors", [])],
             self_running=[str(x) for x in p.get("self_running", [])],
             quiet_spells={k: [[float(a), float(b)] for a, b in v] for k, v in p.get("quiet_spells", {}).items()},
@@ -243,12 +247,13 @@ def learn(events: Iterable[Event], household: str = "", *, drop_absent: bool = T
     last_report: dict[str, float] = {}
     max_silence: dict[str, float] = {}
     kinds: dict[str, str] = {}
+    rooms: dict[str, str] = {}
     first_m = _minutes(first, origin)
     for e in evs:  # every reading of weeks of history: kept lean
         sensor = e.sensor
         m = (e.time - origin).total_seconds() / 60.0
         if sensor not in kinds:
-            kinds[sensor] = e.kind
+            kinds[sensor], rooms[sensor] = e.kind, e.room
         silence = m - last_report.get(sensor, first_m)
         if silence > max_silence.get(sensor, 0.0):
             max_silence[sensor] = silence
@@ -262,7 +267,7 @@ def learn(events: Iterable[Event], household: str = "", *, drop_absent: bool = T
         if tracker.activation(e, on):
             acts.append(m)
             act_sensor.append(sensor_ids.setdefault(sensor, len(sensor_ids)))
-    bed_ids = [is_sleep_sensor(s, kinds[s]) for s in sensor_ids]
+    bed_ids = [is_sleep_sensor(s, kinds[s], rooms[s]) for s in sensor_ids]
     front_ids = [is_front_door(s, kinds[s]) for s in sensor_ids]
     end_m = _minutes(last, origin)
     appliance = {k: [round(x, 2) for x in v] for k, v in durations.items() if is_appliance(k, kinds[k])}
@@ -374,7 +379,9 @@ def learn(events: Iterable[Event], household: str = "", *, drop_absent: bool = T
         wake_minutes=wake, wake_by_day=wake_by_day,
         front_door_night=front_night, out_durations=outs, appliance_minutes=appliance, on_minutes=on_minutes,
         follow_minutes=follow,
-        sensor_max_silence=max_silence, sensor_kinds=kinds, exit_sensors=exits, self_running=self_running,
+        sensor_max_silence=max_silence, sensor_kinds=kinds,
+        sleep_sensors=sorted(s for s in kinds if is_sleep_sensor(s, kinds[s], rooms[s])),
+        exit_sensors=exits, self_running=self_running,
         follow_by_hour=_follow_by_hour(t, sid, front, names), moves=moves, home_minutes=home_min,
         quiet_spells=spells, spell_counts=spell_counts,
     )

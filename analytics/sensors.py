@@ -37,17 +37,17 @@ def is_bed(sensor: str, kind: str) -> bool:
     return kind == "pressure" or any(w in name for w in BED_WORDS)
 
 
-def is_sleep_sensor(sensor: str, kind: str) -> bool:
-    """True for a sensor that may fire while the resident sleeps: in the bed or in the bedroom.
-    Such activity does not mean the resident is up, nor wandering."""
-    return is_bed(sensor, kind) or any(w in sensor.lower() for w in BEDROOM_WORDS)
+def is_sleep_sensor(sensor: str, kind: str, room: str = "") -> bool:
+    """True for a sensor that may fire while the resident sleeps: in the bed or in the bedroom (by
+    its name or the room it is in). Such activity does not mean the resident is up, nor wandering."""
+    return is_bed(sensor, kind) or names_bed(sensor, room)
 
 
-def names_bed(sensor: str) -> bool:
-    """True for a sensor named after the bed or bedroom: where a resident back from a trip at night
-    is back to bed (a seat mat on the couch is a sleep sensor, but not this)."""
-    name = sensor.lower()
-    return any(w in name for w in BED_WORDS + BEDROOM_WORDS)
+def names_bed(sensor: str, room: str = "") -> bool:
+    """True for a sensor in the bed or bedroom by its name or room: where a resident back from a
+    trip at night is back to bed (a seat mat on the couch is a sleep sensor, but not this)."""
+    name, room = sensor.lower(), room.lower()
+    return any(w in name for w in BED_WORDS + BEDROOM_WORDS) or any(w in room for w in BEDROOM_WORDS)
 
 
 def is_appliance(sensor: str, kind: str) -> bool:

@@ -268,7 +268,7 @@ class HomeState:
         key = (e.sensor, e.kind)
         role = self._roles.get(key)
         if role is None:
-            role = self._roles[key] = (is_appliance(e.sensor, e.kind), is_sleep_sensor(e.sensor, e.kind),
-                                       names_bed(e.sensor),
+            role = self._roles[key] = (is_appliance(e.sensor, e.kind), is_sleep_sensor(e.sensor, e.kind, e.room),
+                                       names_bed(e.sensor, e.room),
                                        is_front_door(e.sensor, e.kind))
         return role

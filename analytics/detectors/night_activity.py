@@ -20,7 +20,6 @@ import numpy as np
 from analytics.detectors import Context, Finding, minute_of_day, slot_of, windowed_max
 from analytics.explain import clock, place, sms_text, who
 from analytics.routine import SLOT_MIN, SLOTS, Routine
-from analytics.sensors import is_sleep_sensor
 from analytics.state import activity_day
 
 #: kinds of sensor a person sets off by walking past or through (not appliances, mats or flushes)
@@ -48,8 +47,8 @@ class NightActivity:
         # the floor is at least this home's ordinary night trip plus the margin
         floor = max(floor, self._usual_trip(routine) + margin)
         # a small home cannot show more places than it has: then the floor is all of them
-        places = sum(1 for sensor, kind in routine.sensor_kinds.items()
-                     if kind in MOVEMENT_KINDS and not is_sleep_sensor(sensor, kind))
+        sleep = set(routine.sleep_sensors)
+        places = sum(1 for sensor, kind in routine.sensor_kinds.items() if kind in MOVEMENT_KINDS and sensor not in sleep)
         self.limit = np.maximum(self.usual + margin, min(floor, places) if places else floor)
         self.door_nights = np.asarray(routine.front_door_night, dtype=float)
         self.door_tolerance = door_tolerance_min

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from analytics.sensors import ActivationTracker, is_bed, is_front_door, is_sleep_sensor
+from analytics.sensors import ActivationTracker, is_bed, is_front_door, is_sleep_sensor, names_bed
 from hub.events import Event
 
 T = dt.datetime(2024, 3, 4, 8, 0)
@@ -15,6 +15,26 @@ def test_names():
     assert is_bed("bed_mat", "pressure") and is_bed("couch_mat", "pressure") and is_bed("bed_left", "contact")
     assert not is_bed("hall_bedroom_door", "door")  # a bedroom door is not the bed
     assert is_sleep_sensor("hall_bedroom_door", "door") and not is_sleep_sensor("kitchen_pir", "motion")
+    # an installer may name a sensor by number and say its room
+    assert is_sleep_sensor("pir_2", "motion", "Bedroom") and not is_sleep_sensor("pir_3", "motion", "kitchen")
+    assert names_bed("pir_2", "master_bedroom") and not names_bed("couch_mat", "living_room")
+
+
+def test_a_motion_sensor_in_the_bedroom_by_its_room_is_learned_and_read_as_in_the_bedroom():
+    """Its movement at night is not wandering and not getting up, whatever the sensor is called."""
+    from analytics.routine import learn
+    from analytics.state import HomeState
+    from tests.analytics import homes
+
+    def renamed(events):
+        return [Event(e.time, "motion_2", e.kind, e.value, "bedroom") if e.sensor == "bedroom_pir" else e
+                for e in events]
+
+    routine = learn(renamed(homes.history(8)), "numbered-sensors")
+    assert "motion_2" in routine.sleep_sensors and "hall_pir" not in routine.sleep_sensors
+    state = HomeState(started=T)
+    state.update(Event(T, "motion_2", "motion", 1.0, "bedroom"))
+    assert state.last_up is None and state.last_in_bed_sensor == "motion_2"
 
 
 def test_level_sensors_activate_only_when_crossing_on():
