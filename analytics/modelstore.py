@@ -18,7 +18,8 @@ from analytics.routine import Routine
 from hub.errors import ModelError
 
 FORMAT = "eldercare-routine"
-#: 2: routines learn ``night_minutes``; a routine saved before is relearned from the store
+#: 3: routines save their ``sleep_sensors`` (2: ``night_minutes``); a routine saved before is
+#: relearned from the store
 VERSION = 3
 KEY_FILE = "hub.key"
 

@@ -58,7 +58,8 @@ class HomeState:
     #: nights of a home without a bedroom sensor: a sensor silent through days away is not broken
     active_since: dt.datetime | None = None
     last_activation_sensor: str = ""
-    #: the last activation of a sensor not in the bed or bedroom, and of one that is
+    #: the last activation of a sensor that is no sleep sensor (bed, bedroom, any pressure mat), and
+    #: of one in the bed or bedroom (which and when)
     last_up: dt.datetime | None = None
     last_in_bed: dt.datetime | None = None
     last_in_bed_sensor: str = ""

@@ -3,10 +3,10 @@
 "Up" is any activation after 03:00 from a sensor that is not in the bed or bedroom, unless it was
 only a trip before the usual get-up time (not an hour of activity, the rule get-up times are
 learned by) and the bed or bedroom has been all there is for half an hour since: up at five for
-the toilet and back to bed. The deadline
-is the later of the latest get-up time seen plus a margin and the 90th percentile plus a margin,
-but never more than ``max_after_p90_min`` after that 90th percentile, so a late sleeper's check
-still comes in time. Out through the front door means away, not asleep.
+the toilet and back to bed. The deadline is the later of the latest get-up time seen plus a
+margin and the 90th percentile plus a margin, but never more than ``max_after_p90_min`` after that
+90th percentile, so a late sleeper's check still comes in time. Out through the front door means
+away, not asleep.
 """
 from __future__ import annotations
 
@@ -17,9 +17,10 @@ import numpy as np
 
 from analytics.detectors import Context, Finding, minute_of_day
 from analytics.explain import clock, moment, sms_text, thing, who
-from analytics.routine import Routine
+from analytics.routine import WAKE_FROM_HOUR, Routine
 
-NIGHT_END_HOUR = 3
+#: the night ends here: movement from this hour on may be getting up
+NIGHT_END_HOUR = WAKE_FROM_HOUR
 #: get-up times needed before this person's own are used (else ``prior_min``)
 MIN_WAKES = 3
 #: give up the morning check at this hour: inactivity covers the rest of the day
