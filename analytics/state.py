@@ -9,7 +9,7 @@ last two days read in full, after each sensor's last reading from before (:meth:
 from __future__ import annotations
 
 import datetime as dt
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -76,7 +76,10 @@ class HomeState:
     first_heard: dict[str, dt.datetime] = field(default_factory=dict)
     on_since: dict[str, dt.datetime] = field(default_factory=dict)
     recent_all: deque = field(default_factory=deque)
+    #: activations (one per sensor per minute) of the last 24 hours, (when, sensor), and how many
+    #: of them each sensor made
     counted: deque = field(default_factory=deque)
+    counted_by_sensor: Counter = field(default_factory=Counter)
     last_report: dict[str, dt.datetime] = field(default_factory=dict)
     unavailable: dict[str, dt.datetime] = field(default_factory=dict)
     battery: dict[str, float] = field(default_factory=dict)
@@ -138,7 +141,15 @@ class HomeState:
 
     def count_last_day(self, now: dt.datetime) -> int:
         """Activations (one per sensor per minute) in the 24 hours before ``now``."""
-        return sum(1 for t in self.counted if t > now - _DAY)
+        return sum(1 for t, _ in self.counted if t > now - _DAY)
+
+    def lone_sensor(self, now: dt.datetime) -> tuple[str, int] | None:
+        """The sensor that alone made every activation of the last 24 hours, and how many (one a
+        minute), or None when more than one did."""
+        if len(self.counted_by_sensor) != 1:
+            return None
+        sensor = next(iter(self.counted_by_sensor))
+        return sensor, sum(1 for t, _ in self.counted if t > now - _DAY)
 
     def activations_recently(self, now: dt.datetime) -> int:
         """How many activations (any sensor) in the last 30 minutes."""
@@ -231,11 +242,15 @@ class HomeState:
         if self._last_minute.get(sensor) != minute:
             self._last_minute[sensor] = minute
             self.day_count += 1
-            counted = self.counted
-            counted.append(when)
+            counted, by_sensor = self.counted, self.counted_by_sensor
+            counted.append((when, sensor))
+            by_sensor[sensor] += 1
             day_ago = when - _DAY
-            while counted[0] <= day_ago:
-                counted.popleft()
+            while counted[0][0] <= day_ago:
+                gone = counted.popleft()[1]
+                by_sensor[gone] -= 1
+                if not by_sensor[gone]:
+                    del by_sensor[gone]
         return True
 
     def up_today(self, now: dt.datetime) -> bool:

@@ -46,9 +46,13 @@ def sensor_health(store: Store, household: str, now: dt.datetime,
     """The household's sensors, those with a problem first, then by room and name.
 
     ``open_alerts`` are the household's unresolved alerts: a sensor the detectors reported offline
-    (silent far longer than its own normal) is shown silent at once.
+    (silent far longer than its own normal) is shown silent at once, and one they reported stuck on
+    or alone reporting for a day is shown so.
     """
-    reported_offline = {r.alert.evidence.get("sensor") for r in open_alerts if r.alert.kind == "sensor_offline"}
+    reported: dict[str, set] = {}
+    for r in open_alerts:
+        reported.setdefault(r.alert.kind, set()).add(r.alert.evidence.get("sensor"))
+    reported_offline = reported.get("sensor_offline", set())
     result = []
     readings = health.sensor_health(store, household) or office_state.reported_sensors(store, household)
     for s in readings:
@@ -59,6 +63,10 @@ def sensor_health(store: Store, household: str, now: dt.datetime,
             problems.append(f"silent for {_ago(now - s.last_seen)}")
         if s.battery is not None and s.battery < LOW_BATTERY:
             problems.append(f"battery {s.battery:.0f}%")
+        if s.sensor in reported.get("sensor_stuck", ()):
+            problems.append("reads on for hours")
+        if s.sensor in reported.get("sensor_alone", ()):
+            problems.append("the only sensor reporting for a day")
         result.append(SensorHealth(s.sensor, s.room, s.last_seen, s.battery, s.online, "; ".join(problems)))
     return sorted(result, key=lambda s: (not s.problem, s.room, s.sensor))
 

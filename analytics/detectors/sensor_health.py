@@ -1,4 +1,5 @@
-"""``sensor_offline`` and ``battery_low``: alerts about the equipment, never about the resident.
+"""``sensor_offline``, ``battery_low``, ``sensor_alone``: alerts about the equipment, never about
+the resident.
 
 A sensor is offline when it says so (availability 0) or when it has been silent ``factor`` times
 longer than its own longest silence in the history, and at least ``floor_hours``. A sensor that
@@ -6,6 +7,12 @@ is silent while the resident is too (no activation anywhere for half its limit) 
 not a broken sensor: that is for the resident's detectors, whatever a fridge plug or a battery
 report says meanwhile; and back from days away, a sensor must stay silent for its limit with the
 resident at home before it counts as broken. A battery below ``battery_pct`` is low.
+
+A sensor that alone has reported activity for a whole day (at least ``alone_min`` minutes of it, in
+a home with ``alone_home_sensors`` or more sensors) is suspect the other way round: a person at home
+sets off more than one sensor a day (the toilet, a door), so either the others have stopped or
+something else sets this one off (sunlight on a motion sensor, a heater, a pet), and its readings
+may be hiding a silence.
 """
 from __future__ import annotations
 
@@ -16,17 +23,24 @@ from analytics.detectors import Context, Finding
 from analytics.explain import duration, moment, sms_text
 from analytics.routine import SILENCE_FACTOR, SILENCE_FLOOR_MIN, Routine, silence_limit
 from analytics.state import HomeState
+from hub.events import ACTIVITY_KINDS
 
 
 class SensorHealth:
     """Technical findings: a sensor offline or silent far beyond its normal, a low battery."""
 
     def __init__(self, routine: Routine, *, factor: float = SILENCE_FACTOR,
-                 floor_hours: float = SILENCE_FLOOR_MIN / 60, battery_pct: float = 15.0) -> None:
+                 floor_hours: float = SILENCE_FLOOR_MIN / 60, battery_pct: float = 15.0,
+                 alone_min: int = 30, alone_home_sensors: int = 3) -> None:
         self.longest = dict(routine.sensor_max_silence)
         self.floor_min = floor_hours * 60
         self.limit_min = {s: silence_limit(m, factor, self.floor_min) for s, m in self.longest.items()}
         self.battery_pct = battery_pct
+        self.alone_min = alone_min
+        # the resident's sensors this home has (a fridge's cycles are not the resident)
+        self_running = set(routine.self_running)
+        theirs = [s for s, kind in routine.sensor_kinds.items() if kind in ACTIVITY_KINDS and s not in self_running]
+        self.judge_alone = routine.n_days >= 1 and len(theirs) >= alone_home_sensors
         #: sensors over their limit at the last rescan, and when the next one can be (``_rescan``)
         self._due: dt.datetime | None = None
         self._overdue: list[str] = []
@@ -41,6 +55,11 @@ class SensorHealth:
         found.extend(self._silent(s, now))
         found.extend(self._finding(f"battery_low:{sensor}", pct, lambda: _battery_low(sensor, pct))
                      for sensor, pct in s.battery.items() if pct < self.battery_pct)
+        lone = s.lone_sensor(now) if self.judge_alone else None
+        if lone is not None and lone[1] >= self.alone_min:
+            sensor, minutes = lone
+            found.append(self._finding(f"sensor_alone:{sensor}", sensor,
+                                       lambda: _alone(sensor, minutes)))
         if len(self._built) > len(found):  # a condition that cleared is news again when it returns
             holding = {f.condition for f in found}
             self._built = {c: b for c, b in self._built.items() if c in holding}
@@ -110,6 +129,14 @@ def _offline(sensor: str, since: dt.datetime, now: dt.datetime) -> Finding:
     msg = f"Sensor {sensor} went offline at {moment(since, now)}. Check its power and radio link."
     return Finding(f"sensor_offline:{sensor}", "sensor_offline", "low", sms_text(msg), technical=True,
                    evidence={"sensor": sensor, "since": since.isoformat(), "reason": "unavailable"})
+
+
+def _alone(sensor: str, minutes: int) -> Finding:
+    msg = (f"Only sensor {sensor} has reported activity for 24 hours ({minutes} minutes of it); no other "
+           f"sensor has. A person at home sets off more than one a day: check the other sensors, and "
+           f"whether something else sets this one off (sunlight, a heater, a pet).")
+    return Finding(f"sensor_alone:{sensor}", "sensor_alone", "low", sms_text(msg), technical=True,
+                   evidence={"sensor": sensor, "minutes_last_day": minutes})
 
 
 def _battery_low(sensor: str, pct: float) -> Finding:

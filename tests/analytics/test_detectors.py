@@ -243,6 +243,25 @@ def test_a_sensor_never_heard_before_is_offline_a_day_after_its_only_word(routin
     assert dt.timedelta(hours=24) <= alerts[0].time - garage.time <= dt.timedelta(hours=24, minutes=1)
 
 
+def test_a_sensor_that_alone_reports_for_a_whole_day_is_suspect(routine, history):
+    """Only the hall motion sensor, every ten minutes for a day and a half (sunlight, a pet): no
+    person at home passes one sensor alone for a day. Reported once, a day after anything else
+    was heard; cleared when another sensor reports."""
+    clock = ManualClock(history[-1].time)
+    engine = Engine(routine, clock, detectors=[SensorHealth(routine)])
+    engine.prime(history)
+    last_other = max(e.time for e in history if e.value > 0)
+    ghost = [Event(MIDNIGHT + dt.timedelta(minutes=10 * i), "hall_pir", "motion", v)
+             for i in range(1, 6 * 36) for v in (1.0, 0.0)]
+    alerts = [a for a in drive(engine, clock, ghost, MIDNIGHT + dt.timedelta(hours=36)) if a.kind == "sensor_alone"]
+    assert [a.condition for a in alerts] == ["sensor_alone:hall_pir"]
+    assert alerts[0].technical and "Only sensor hall_pir has reported activity for 24 hours" in alerts[0].message
+    assert last_other + dt.timedelta(hours=24) <= alerts[0].time <= last_other + dt.timedelta(hours=24, minutes=10)
+    list(drive(engine, clock, [Event(clock.now() + dt.timedelta(minutes=1), "kitchen_pir", "motion", 1.0)],
+               clock.now() + dt.timedelta(minutes=2)))
+    assert "sensor_alone:hall_pir" not in engine.active
+
+
 def test_a_dead_sensor_is_reported_once_through_the_nightly_retrains(history):
     clock = ManualClock(history[-1].time)
     engine = Engine(learn(history, "test-home"), clock, household="test-home")
