@@ -267,7 +267,8 @@ def learn(events: Iterable[Event], household: str = "", *, drop_absent: bool = T
         if tracker.activation(e, on):
             acts.append(m)
             act_sensor.append(sensor_ids.setdefault(sensor, len(sensor_ids)))
-    bed_ids = [is_sleep_sensor(s, kinds[s], rooms[s]) for s in sensor_ids]
+    sleep = {s for s in kinds if is_sleep_sensor(s, kinds[s], rooms[s])}
+    bed_ids = [s in sleep for s in sensor_ids]
     front_ids = [is_front_door(s, kinds[s]) for s in sensor_ids]
     end_m = _minutes(last, origin)
     appliance = {k: [round(x, 2) for x in v] for k, v in durations.items() if is_appliance(k, kinds[k])}
@@ -380,8 +381,7 @@ def learn(events: Iterable[Event], household: str = "", *, drop_absent: bool = T
         front_door_night=front_night, out_durations=outs, appliance_minutes=appliance, on_minutes=on_minutes,
         follow_minutes=follow,
         sensor_max_silence=max_silence, sensor_kinds=kinds,
-        sleep_sensors=sorted(s for s in kinds if is_sleep_sensor(s, kinds[s], rooms[s])),
-        exit_sensors=exits, self_running=self_running,
+        sleep_sensors=sorted(sleep), exit_sensors=exits, self_running=self_running,
         follow_by_hour=_follow_by_hour(t, sid, front, names), moves=moves, home_minutes=home_min,
         quiet_spells=spells, spell_counts=spell_counts,
     )

@@ -148,8 +148,7 @@ class HomeState:
         minute), or None when more than one did."""
         if len(self.counted_by_sensor) != 1:
             return None
-        sensor = next(iter(self.counted_by_sensor))
-        return sensor, sum(1 for t, _ in self.counted if t > now - _DAY)
+        return next(iter(self.counted_by_sensor)), self.count_last_day(now)
 
     def activations_recently(self, now: dt.datetime) -> int:
         """How many activations (any sensor) in the last 30 minutes."""
