@@ -18,9 +18,9 @@ from analytics.routine import Routine
 from hub.errors import ModelError
 
 FORMAT = "eldercare-routine"
-#: 3: routines save their ``sleep_sensors`` (2: ``night_minutes``); a routine saved before is
-#: relearned from the store
-VERSION = 3
+#: 4: routines save their ``lone_spells`` (3: ``sleep_sensors``, 2: ``night_minutes``); a routine
+#: saved before is relearned from the store
+VERSION = 4
 KEY_FILE = "hub.key"
 
 

@@ -56,6 +56,10 @@ SELF_RUNNING_ALONE_MIN = 30.0
 MOSTLY_ON_SHARE = 0.5
 #: a day with less activity than this fraction of the median day is an absent day
 ABSENT_RATIO = 0.15
+#: one sensor alone made every activation for longer than this, with activity in at least
+#: ``LONE_MIN_ACTIVE`` minutes of it: the spell ``learn_lone_spells`` counts and the technical
+#: ``sensor_alone`` check reports
+LONE_SPAN_MIN, LONE_MIN_ACTIVE = 24 * 60.0, 30
 #: learning the way out: a daytime quiet spell this long (minutes) is probably an outing
 EXIT_GAP_MIN = 120.0
 #: a door or contact is an exit when it borders (last before / first after) at least this many such
@@ -122,6 +126,9 @@ class Routine:
     #: ``SPELL_MIN`` or more it began, [minute of day, minutes], and 24 hourly counts of all it began
     quiet_spells: dict[str, list[list[float]]] = field(default_factory=dict)
     spell_counts: dict[str, list[float]] = field(default_factory=dict)
+    #: spells in the history when one sensor alone reported activity (:func:`learn_lone_spells`):
+    #: common in a home with one motion sensor, a fault in a home whose resident sets off several
+    lone_spells: int = 0
 
     @property
     def n_days(self) -> int:
@@ -159,6 +166,7 @@ class Routine:
             "follow_by_hour": self.follow_by_hour,
             "moves": np.round(self.moves, 1).tolist(),
             "home_minutes": np.round(self.home_minutes, 1).tolist(),
+            "lone_spells": self.lone_spells,
         }
 
     @classmethod
@@ -194,6 +202,7 @@ class Routine:
             follow_by_hour={k: [[float(a), float(b)] for a, b in v] for k, v in p.get("follow_by_hour", {}).items()},
             moves=np.asarray(p.get("moves", np.zeros((n, 24))), dtype=np.float32).reshape(n, 24),
             home_minutes=np.asarray(p.get("home_minutes", np.zeros((n, 24))), dtype=np.float32).reshape(n, 24),
+            lone_spells=int(p["lone_spells"]),
         )
 
 
@@ -373,6 +382,8 @@ def learn(events: Iterable[Event], household: str = "", *, drop_absent: bool = T
     front_night = [round(float(m % 1440), 1) for m in t_front if (m % 1440) < 6 * 60 or (m % 1440) >= 23 * 60]
     outs = _out_durations(t_front, t_other)
     spells, spell_counts = _spells(t, sid, front, names, day_idx)
+    window_start = float(day_idx[0] * 1440) if day_idx.size else first_m
+    lone = learn_lone_spells(t[t >= window_start], sid[t >= window_start], window_start, end_m)
     return Routine(
         household=household, origin=origin, history_start=first, history_end=last, days=days,
         quiet=quiet.astype(np.float32), activity=activity, night=night, night_minutes=night_minutes, home=home,
@@ -383,8 +394,24 @@ def learn(events: Iterable[Event], household: str = "", *, drop_absent: bool = T
         sensor_max_silence=max_silence, sensor_kinds=kinds,
         sleep_sensors=sorted(sleep), exit_sensors=exits, self_running=self_running,
         follow_by_hour=_follow_by_hour(t, sid, front, names), moves=moves, home_minutes=home_min,
-        quiet_spells=spells, spell_counts=spell_counts,
+        quiet_spells=spells, spell_counts=spell_counts, lone_spells=lone,
     )
+
+
+def learn_lone_spells(t: np.ndarray, sid: np.ndarray, start_m: float, end_m: float) -> int:
+    """How many times in the history (from ``start_m`` to ``end_m``) one sensor alone made every
+    activation for over ``LONE_SPAN_MIN``, active in at least ``LONE_MIN_ACTIVE`` minutes of it.
+
+    A run of one sensor's activations is alone from the last activation of another sensor before
+    it (or the history's start) to the first after it (or the history's end)."""
+    if t.size == 0:
+        return 0
+    starts = np.r_[0, np.flatnonzero(np.diff(sid)) + 1]
+    ends = np.r_[starts[1:], t.size]
+    before = np.r_[start_m, t[starts[1:] - 1]]
+    after = np.r_[t[ends[:-1]], end_m]
+    long = np.flatnonzero(after - before > LONE_SPAN_MIN)
+    return sum(1 for i in long if np.unique(np.floor(t[starts[i]:ends[i]])).size >= LONE_MIN_ACTIVE)
 
 
 def learn_exits(t: np.ndarray, sid: np.ndarray, names: dict[int, str], kinds: dict[str, str],

@@ -8,11 +8,13 @@ not a broken sensor: that is for the resident's detectors, whatever a fridge plu
 report says meanwhile; and back from days away, a sensor must stay silent for its limit with the
 resident at home before it counts as broken. A battery below ``battery_pct`` is low.
 
-A sensor that alone has reported activity for a whole day (at least ``alone_min`` minutes of it, in
-a home with ``alone_home_sensors`` or more sensors) is suspect the other way round: a person at home
-sets off more than one sensor a day (the toilet, a door), so either the others have stopped or
-something else sets this one off (sunlight on a motion sensor, a heater, a pet), and its readings
-may be hiding a silence.
+A sensor that alone has reported activity for a whole day (at least ``alone_min`` minutes of it) is
+suspect the other way round: a person at home sets off more than one sensor a day (the toilet, a
+door), so either the others have stopped or something else sets this one off (sunlight on a motion
+sensor, a heater, a pet), and its readings may be hiding a silence. That is judged only in a home
+with ``alone_home_sensors`` or more of the resident's sensors, whose history of at least
+``alone_history_days`` days had such a spell less than once a fortnight: where one motion sensor
+sees most of the resident's life, a day when the door and the stove went unused is normal.
 """
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ from collections.abc import Callable
 
 from analytics.detectors import Context, Finding
 from analytics.explain import duration, moment, sms_text
-from analytics.routine import SILENCE_FACTOR, SILENCE_FLOOR_MIN, Routine, silence_limit
+from analytics.routine import LONE_MIN_ACTIVE, SILENCE_FACTOR, SILENCE_FLOOR_MIN, Routine, silence_limit
 from analytics.state import HomeState
 from hub.events import ACTIVITY_KINDS
 
@@ -31,7 +33,8 @@ class SensorHealth:
 
     def __init__(self, routine: Routine, *, factor: float = SILENCE_FACTOR,
                  floor_hours: float = SILENCE_FLOOR_MIN / 60, battery_pct: float = 15.0,
-                 alone_min: int = 30, alone_home_sensors: int = 3) -> None:
+                 alone_min: int = LONE_MIN_ACTIVE, alone_home_sensors: int = 3,
+                 alone_history_days: int = 7) -> None:
         self.longest = dict(routine.sensor_max_silence)
         self.floor_min = floor_hours * 60
         self.limit_min = {s: silence_limit(m, factor, self.floor_min) for s, m in self.longest.items()}
@@ -40,7 +43,9 @@ class SensorHealth:
         # the resident's sensors this home has (a fridge's cycles are not the resident)
         self_running = set(routine.self_running)
         theirs = [s for s, kind in routine.sensor_kinds.items() if kind in ACTIVITY_KINDS and s not in self_running]
-        self.judge_alone = routine.n_days >= 1 and len(theirs) >= alone_home_sensors
+        history_days = routine.n_days + len(routine.absent_days)
+        self.judge_alone = (routine.n_days >= alone_history_days and len(theirs) >= alone_home_sensors
+                            and routine.lone_spells * 14 < history_days)
         #: sensors over their limit at the last rescan, and when the next one can be (``_rescan``)
         self._due: dt.datetime | None = None
         self._overdue: list[str] = []

@@ -1,6 +1,7 @@
 """Each detector fires on its incident day and stays silent on an ordinary day."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import json
@@ -260,6 +261,38 @@ def test_a_sensor_that_alone_reports_for_a_whole_day_is_suspect(routine, history
     list(drive(engine, clock, [Event(clock.now() + dt.timedelta(minutes=1), "kitchen_pir", "motion", 1.0)],
                clock.now() + dt.timedelta(minutes=2)))
     assert "sensor_alone:hall_pir" not in engine.active
+
+
+def _one_motion_sensor_home(days: int, quiet_days: set[int]) -> list[Event]:
+    """The constructed resident in a home with one motion sensor (every motion and bed reading
+    comes from it), the kettle and the front door; on ``quiet_days`` the kettle and the door
+    went unused and only the motion sensor reported."""
+    out = []
+    for e in homes.history(days + 2):
+        i = (e.time.date() - homes.START).days
+        if e.sensor in ("kettle", "front_door"):
+            if i not in quiet_days:
+                out.append(e)
+        else:
+            out.append(dataclasses.replace(e, sensor="living_pir", kind="motion"))
+    return out
+
+
+@pytest.mark.parametrize("spell_every", [None, 4])
+def test_a_lone_sensor_is_judged_by_how_often_the_home_had_one_before(spell_every):
+    """In a home with one motion sensor, two days in which only it reported are news only where the
+    history had no such spell; where it had one every few days, that is how this resident lives."""
+    quiet = set() if spell_every is None else {d for d in range(21) if d % spell_every in (1, 2)}
+    events = _one_motion_sensor_home(21, quiet | {21, 22})
+    history = [e for e in events if e.time < MIDNIGHT]
+    routine = learn(history, "test-home")
+    assert routine.lone_spells == (0 if spell_every is None else len(quiet) // 2)
+    clock = ManualClock(history[-1].time)
+    engine = Engine(routine, clock, detectors=[SensorHealth(routine)])
+    engine.prime(history)
+    alerts = list(drive(engine, clock, [e for e in events if e.time >= MIDNIGHT], MIDNIGHT + dt.timedelta(days=2)))
+    expected = ["sensor_alone:living_pir"] if spell_every is None else []
+    assert [a.condition for a in alerts if a.kind == "sensor_alone"] == expected
 
 
 def test_a_dead_sensor_is_reported_once_through_the_nightly_retrains(history):

@@ -69,10 +69,10 @@ def test_loading_without_this_hubs_key_is_refused(routine, tmp_path):
 
 def test_a_routine_saved_by_an_older_version_is_refused_so_it_is_relearned(routine, tmp_path):
     """Older routines lack what the detectors now read (version 1 ``night_minutes``, version 2
-    ``sleep_sensors``): the hub relearns rather than guess them."""
+    ``sleep_sensors``, version 3 ``lone_spells``): the hub relearns rather than guess them."""
     path = save_routine(routine, tmp_path)
     doc = json.loads(path.read_text())
-    doc["version"] = 2
+    doc["version"] = 3
     path.write_text(json.dumps(doc))
-    with pytest.raises(ModelError, match="version 2 is not 3; retrain"):
+    with pytest.raises(ModelError, match="version 3 is not 4; retrain"):
         load_routine(path)
