@@ -3,17 +3,23 @@
 Every activation starts a quiet spell that lasts until the next one. Its *context* is the sensor
 that fired and the hour of day. From the household's own history, for each context: how many
 spells start there a day, and how its longest spells are spread. The tail beyond the context's
-``TOP_K``-th longest spell ``u`` is modelled as exponential (peaks over a threshold):
-``P(spell >= t) = p * exp(-(t - u) / sigma)``, ``p`` the share of spells at least ``u`` long,
-``sigma`` the mean excess of the longest spells over ``u``. A context is estimated from its hour
-and the hours either side (``POOL_HOURS``).
+``TOP_K``-th longest spell ``u`` is modelled as exponential (peaks over a threshold), ``p`` the
+share of spells at least ``u`` long, ``sigma`` the mean excess of the longest spells over ``u``.
+A context is estimated from its hour and the hours either side (``POOL_HOURS``).
+
+``sigma`` is known only from a few excesses (``alpha`` of them, counting the shrinkage below), so
+the chance of a spell longer than any seen is taken from the predictive tail, not from the
+exponential with ``sigma`` taken as exact: ``P(spell >= t) = p * (1 + (t - u) / (alpha *
+sigma)) ** -alpha`` (Lomax). It is the exponential for many excesses and heavier for few: eight
+days of history cannot show that a quiet spell happens less than once a year.
 
 The care organisation sets one number, the budget: how many false inactivity alerts a home may
 cause a month. A limit ``L`` in a context costs ``spells a day * P(spell >= L)`` expected alerts a
 day; the limits are chosen so these costs, summed over all contexts, stay within the budget. The
 budget is shared the way that keeps the expected delay of a real incident lowest (Lagrange: a
 context's share is proportional to how often an incident would start there, its spells a day,
-times its tail scale), which gives ``L = u + sigma * ln(spells a day * p / share)``.
+times its tail scale), which gives ``L = u + alpha * sigma * (r ** (1 / alpha) - 1)`` with ``r =
+spells a day * p / share`` (``u + sigma * ln(r)`` for many excesses).
 
 Few spells say little: each context's ``p`` and ``sigma`` are shrunk toward the household's
 figures for that hour (all sensors), which are shrunk in turn toward cautious population priors,
@@ -23,7 +29,6 @@ spell a day.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -53,11 +58,24 @@ class Tail:
     p: float
     sigma: float
     u: float
+    #: how many excesses ``sigma`` is known from (``_survival``)
+    alpha: float
 
     def per_30d(self, minutes: float) -> float:
         """Expected spells a month in this context lasting ``minutes`` or more (beyond ``u``)."""
         over = max(0.0, minutes - self.u)
-        return 30.0 * self.per_day * self.p * math.exp(-over / self.sigma)
+        return 30.0 * self.per_day * self.p * _survival(over, self.sigma, self.alpha)
+
+
+def _survival(over, sigma, alpha):
+    """The share of spells beyond ``u`` that last ``over`` minutes more: the exponential tail's
+    predictive form when its scale ``sigma`` is estimated from ``alpha`` excesses (Lomax)."""
+    return (1.0 + over / (alpha * sigma)) ** (-alpha)
+
+
+def _excess_for(ratio, sigma, alpha):
+    """The excess over ``u`` at which :func:`_survival` falls to ``1 / ratio``."""
+    return alpha * sigma * (ratio ** (1.0 / alpha) - 1.0)
 
 
 def _top(gaps: list[float], k: int) -> tuple[float, int, float] | None:
@@ -95,6 +113,7 @@ class QuietBudget:
         self.hour_u = np.full(24, SPELL_MIN)
         self.hour_p = np.full(24, PRIOR_P)
         self.hour_sigma = np.array([PRIOR_SIGMA_NIGHT if _night(h) else PRIOR_SIGMA_DAY for h in range(24)])
+        self.hour_alpha = np.full(24, SHRINK)
         for h in range(24):
             top = _top([g for row in long for g in row[h]], TOP_K)
             total = float(pooled_n[:, h].sum())
@@ -102,10 +121,12 @@ class QuietBudget:
                 u, k, excess = top
                 self.hour_u[h], self.hour_p[h] = u, k / total
                 self.hour_sigma[h] = (excess + SHRINK * self.hour_sigma[h]) / (k - 1 + SHRINK)
+                self.hour_alpha[h] = k - 1 + SHRINK
 
         # each context, shrunk toward its hour
         shape = (len(sensors), 24)
         self.u, self.p, self.sigma = np.zeros(shape), np.zeros(shape), np.zeros(shape)
+        self.alpha = np.zeros(shape)
         for i in range(len(sensors)):
             for h in range(24):
                 top = _top(long[i][h], TOP_K)
@@ -113,11 +134,13 @@ class QuietBudget:
                     u = self.hour_u[h]
                     over = sum(1 for g in long[i][h] if g >= u)
                     self.u[i, h], self.sigma[i, h] = u, self.hour_sigma[h]
+                    self.alpha[i, h] = self.hour_alpha[h]
                     self.p[i, h] = (over + SHRINK * self.hour_p[h]) / (pooled_n[i, h] + SHRINK)
                 else:
                     u, k, excess = top
                     self.u[i, h], self.p[i, h] = u, k / max(pooled_n[i, h], k)
                     self.sigma[i, h] = (excess + SHRINK * self.hour_sigma[h]) / (k - 1 + SHRINK)
+                    self.alpha[i, h] = k - 1 + SHRINK
         self.per_day = n / self.days
 
         # the budget shared to keep the expected delay lowest: share ~ spells a day x tail scale
@@ -127,11 +150,11 @@ class QuietBudget:
         share = budget_day * weight / total_weight if total_weight > 0 else np.zeros(shape)
         expected = self.per_day * self.p
         with np.errstate(divide="ignore", invalid="ignore"):
-            raw = np.where(expected > share, self.u + self.sigma * np.log(expected / share), self.u)
+            raw = np.where(expected > share, self.u + _excess_for(expected / share, self.sigma, self.alpha), self.u)
         self.limits = np.clip(np.nan_to_num(raw, nan=ceiling_min), floor_min, ceiling_min)
         # a context never seen: the hour's figures, as if it began one spell a day
         unseen_share = np.minimum(budget_day * self.hour_sigma / max(total_weight, 1e-9), budget_day)
-        unseen = self.hour_u + self.hour_sigma * np.log(np.maximum(self.hour_p / unseen_share, 1.0))
+        unseen = self.hour_u + _excess_for(np.maximum(self.hour_p / unseen_share, 1.0), self.hour_sigma, self.hour_alpha)
         self.unseen = np.clip(unseen, floor_min, ceiling_min)
 
     def limit(self, sensor: str, hour: int) -> tuple[float, Tail]:
@@ -139,16 +162,17 @@ class QuietBudget:
         ``hour`` (0-23)."""
         i = self.sensors.get(sensor)
         if i is None or self.per_day[i, hour] <= 0:
-            tail = Tail(1.0, float(self.hour_p[hour]), float(self.hour_sigma[hour]), float(self.hour_u[hour]))
+            tail = Tail(1.0, float(self.hour_p[hour]), float(self.hour_sigma[hour]), float(self.hour_u[hour]),
+                        float(self.hour_alpha[hour]))
             return float(self.unseen[hour]), tail
         tail = Tail(float(self.per_day[i, hour]), float(self.p[i, hour]), float(self.sigma[i, hour]),
-                    float(self.u[i, hour]))
+                    float(self.u[i, hour]), float(self.alpha[i, hour]))
         return float(self.limits[i, hour]), tail
 
     def expected_per_30d(self) -> float:
         """The false alerts a month these limits are expected to cost, summed over the contexts seen."""
         over = np.maximum(self.limits - self.u, 0.0)
-        return float(30.0 * (self.per_day * self.p * np.exp(-over / self.sigma)).sum())
+        return float(30.0 * (self.per_day * self.p * _survival(over, self.sigma, self.alpha)).sum())
 
 
 def spell_table(t: np.ndarray, sid: np.ndarray, names: dict[int, str], out_start: np.ndarray,

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import math
 import random
 
 import numpy as np
+import pytest
 
 from analytics.detectors.inactivity import Inactivity
 from analytics.engine import Engine
@@ -104,9 +106,32 @@ def test_unseen_context_gets_the_hours_cautious_limit(routine):
 
 
 def test_tail_counts_rarer_spells_for_longer_quiet():
-    tail = Tail(per_day=10.0, p=0.1, sigma=30.0, u=40.0)
+    tail = Tail(per_day=10.0, p=0.1, sigma=30.0, u=40.0, alpha=10.0)
     assert tail.per_30d(40) == 30.0
     assert tail.per_30d(100) < tail.per_30d(70) < tail.per_30d(40)
+
+
+def test_a_tail_known_from_few_spells_makes_no_strong_claims():
+    """The exponential for many excesses; from four, a spell far beyond any seen is still thought
+    possible (eight days cannot show that something happens less than once a year)."""
+    few, many = (Tail(per_day=10.0, p=0.1, sigma=30.0, u=40.0, alpha=a) for a in (4.0, 10_000.0))
+    assert many.per_30d(200) == pytest.approx(30.0 * math.exp(-160 / 30), rel=0.01)
+    assert few.per_30d(200) > 5 * many.per_30d(200)
+    assert few.per_30d(40) == many.per_30d(40) == 30.0
+
+
+def test_each_limit_costs_what_its_context_was_given(routine):
+    """The limits invert the predictive tail: a context's expected false alerts at its limit are
+    its share of the budget, wherever the limit is not held by the floor or ceiling."""
+    budget = budget_of(routine)
+    free = (budget.limits > 45.0) & (budget.limits < 960.0) & (budget.per_day > 0)
+    weight = budget.per_day * budget.sigma
+    share_30d = 2.0 * weight / weight.sum()
+    assert free.sum() > 10
+    for i, h in zip(*np.nonzero(free)):
+        sensor = next(s for s, k in budget.sensors.items() if k == i)
+        limit, tail = budget.limit(sensor, int(h))
+        assert tail.per_30d(limit) == pytest.approx(share_30d[i, h], rel=1e-6)
 
 
 def test_spells_survive_a_save_and_load(routine, tmp_path):
