@@ -13,8 +13,9 @@ suspect the other way round: a person at home sets off more than one sensor a da
 door), so either the others have stopped or something else sets this one off (sunlight on a motion
 sensor, a heater, a pet), and its readings may be hiding a silence. That is judged only in a home
 with ``alone_home_sensors`` or more of the resident's sensors, whose history of at least
-``alone_history_days`` days had such a spell less than once a fortnight: where one motion sensor
-sees most of the resident's life, a day when the door and the stove went unused is normal.
+``alone_history_days`` days had such a spell less than once in ``alone_every_days`` (a fortnight):
+where one motion sensor sees most of the resident's life, a day when the door and the stove went
+unused is normal.
 """
 from __future__ import annotations
 
@@ -34,7 +35,7 @@ class SensorHealth:
     def __init__(self, routine: Routine, *, factor: float = SILENCE_FACTOR,
                  floor_hours: float = SILENCE_FLOOR_MIN / 60, battery_pct: float = 15.0,
                  alone_min: int = LONE_MIN_ACTIVE, alone_home_sensors: int = 3,
-                 alone_history_days: int = 7) -> None:
+                 alone_history_days: int = 7, alone_every_days: int = 14) -> None:
         self.longest = dict(routine.sensor_max_silence)
         self.floor_min = floor_hours * 60
         self.limit_min = {s: silence_limit(m, factor, self.floor_min) for s, m in self.longest.items()}
@@ -45,7 +46,7 @@ class SensorHealth:
         theirs = [s for s, kind in routine.sensor_kinds.items() if kind in ACTIVITY_KINDS and s not in self_running]
         history_days = routine.n_days + len(routine.absent_days)
         self.judge_alone = (routine.n_days >= alone_history_days and len(theirs) >= alone_home_sensors
-                            and routine.lone_spells * 14 < history_days)
+                            and routine.lone_spells * alone_every_days < history_days)
         #: sensors over their limit at the last rescan, and when the next one can be (``_rescan``)
         self._due: dt.datetime | None = None
         self._overdue: list[str] = []
