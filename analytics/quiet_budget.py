@@ -120,8 +120,8 @@ class QuietBudget:
             if top is not None and total > 0:
                 u, k, excess = top
                 self.hour_u[h], self.hour_p[h] = u, k / total
-                self.hour_sigma[h] = (excess + SHRINK * self.hour_sigma[h]) / (k - 1 + SHRINK)
                 self.hour_alpha[h] = k - 1 + SHRINK
+                self.hour_sigma[h] = (excess + SHRINK * self.hour_sigma[h]) / self.hour_alpha[h]
 
         # each context, shrunk toward its hour
         shape = (len(sensors), 24)
@@ -139,8 +139,8 @@ class QuietBudget:
                 else:
                     u, k, excess = top
                     self.u[i, h], self.p[i, h] = u, k / max(pooled_n[i, h], k)
-                    self.sigma[i, h] = (excess + SHRINK * self.hour_sigma[h]) / (k - 1 + SHRINK)
                     self.alpha[i, h] = k - 1 + SHRINK
+                    self.sigma[i, h] = (excess + SHRINK * self.hour_sigma[h]) / self.alpha[i, h]
         self.per_day = n / self.days
 
         # the budget shared to keep the expected delay lowest: share ~ spells a day x tail scale
@@ -154,7 +154,8 @@ class QuietBudget:
         self.limits = np.clip(np.nan_to_num(raw, nan=ceiling_min), floor_min, ceiling_min)
         # a context never seen: the hour's figures, as if it began one spell a day
         unseen_share = np.minimum(budget_day * self.hour_sigma / max(total_weight, 1e-9), budget_day)
-        unseen = self.hour_u + _excess_for(np.maximum(self.hour_p / unseen_share, 1.0), self.hour_sigma, self.hour_alpha)
+        unseen_ratio = np.maximum(self.hour_p / unseen_share, 1.0)
+        unseen = self.hour_u + _excess_for(unseen_ratio, self.hour_sigma, self.hour_alpha)
         self.unseen = np.clip(unseen, floor_min, ceiling_min)
 
     def limit(self, sensor: str, hour: int) -> tuple[float, Tail]:

@@ -383,7 +383,8 @@ def learn(events: Iterable[Event], household: str = "", *, drop_absent: bool = T
     outs = _out_durations(t_front, t_other)
     spells, spell_counts = _spells(t, sid, front, names, day_idx)
     window_start = float(day_idx[0] * 1440) if day_idx.size else first_m
-    lone = learn_lone_spells(t[t >= window_start], sid[t >= window_start], window_start, end_m)
+    in_window = t >= window_start
+    lone = learn_lone_spells(t[in_window], sid[in_window], window_start, end_m)
     return Routine(
         household=household, origin=origin, history_start=first, history_end=last, days=days,
         quiet=quiet.astype(np.float32), activity=activity, night=night, night_minutes=night_minutes, home=home,

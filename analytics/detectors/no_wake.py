@@ -71,10 +71,11 @@ class NoWake:
             return []
         if back_in_bed:
             bed = thing(s.last_in_bed_sensor, s.rooms.get(s.last_in_bed_sensor, ""))
-            seen = (f"out of bed only briefly since 03:00 (last at {clock(s.last_up)}), then back to bed "
+            seen = (f"out of bed only briefly since {clock(night_end)} (last at {clock(s.last_up)}), then back to bed "
                     f"({bed} last at {clock(s.last_in_bed)}).")
         else:
-            seen = "no movement since 03:00." + (f" Last seen up at {moment(s.last_up, now)}." if s.last_up else "")
+            last = f" Last seen up at {moment(s.last_up, now)}." if s.last_up else ""
+            seen = f"no movement since {clock(night_end)}.{last}"
         if self.n_days >= MIN_WAKES:
             usual = (f"Usually up by {clock(self.median)}, on {self.n_days} days never later than "
                      f"{clock(self.latest)}.")
