@@ -514,16 +514,28 @@ def _summary(durations: list[float]) -> list[float]:
 def wake_minute(times: np.ndarray, day_start: float) -> float | None:
     """Get-up time of one day (minutes after its midnight), from non-bed activation times.
 
-    The first activation after 03:00 that starts an hour with activity in at least 3 of its four
-    quarters (a toilet trip at night does not count as getting up); without one, the first
+    A minute from 03:00 starts the day when the hour from it has activity in at least 3 of its
+    four quarters (a toilet trip at night does not count as getting up); the day started at the
+    one whose third quarter came first (the earliest of those). Without one before 13:00, the first
     activation after the longest quiet gap between 22:00 the evening before and 13:00.
+    Activations count by the whole minute they fall in and the day starts when the live rule
+    (``HomeState.up_for_day``) would say so, so a learned get-up time and today's are comparable.
     """
     lo, hi = np.searchsorted(times, [day_start + WAKE_FROM_HOUR * 60, day_start + 780])
-    for t in times[lo:hi]:
-        a, b = np.searchsorted(times, [t, t + 60])
-        quarters = np.unique(((times[a:b] - t) // 15).astype(int))
-        if quarters.size >= WAKE_QUARTERS:
-            return float(t - day_start)
+    minutes = np.floor(times[lo:np.searchsorted(times, day_start + 840)])
+    up = seen = None  # the start chosen, and the minute its hour was seen to be enough
+    for i in np.flatnonzero(np.diff(minutes[: hi - lo], prepend=-1.0) > 0):
+        t = minutes[i]
+        if seen is not None and t + 15 * (WAKE_QUARTERS - 1) > seen:
+            break  # a later start cannot be seen sooner
+        b = np.searchsorted(minutes, t + 60)
+        new_quarter = np.flatnonzero(np.diff((minutes[i:b] - t) // 15) > 0)
+        if new_quarter.size >= WAKE_QUARTERS - 1:
+            when = minutes[i + new_quarter[WAKE_QUARTERS - 2] + 1]
+            if seen is None or when < seen:
+                up, seen = t, when
+    if up is not None:
+        return float(up - day_start)
     lo, hi = np.searchsorted(times, [day_start - 120, day_start + 780])
     ts = times[lo:hi]
     if ts.size < 2:
