@@ -64,7 +64,7 @@ class HomeState:
     last_in_bed: dt.datetime | None = None
     last_in_bed_sensor: str = ""
     #: when the resident got up for the day, by the rule the routine learns get-up times with
-    #: (``routine.wake_minute``): an activation from 03:00 that starts an hour of activity
+    #: (``routine.wake_minute``): the first minute from 03:00 seen to start an hour of activity
     up_for_day: dt.datetime | None = None
     last_front: dt.datetime | None = None
     last_other: dt.datetime | None = None
