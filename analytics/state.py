@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from analytics.routine import DAY_START_HOUR, NIGHT_WINDOW_MIN, OUT_GRACE_MIN, WAKE_FROM_HOUR, WAKE_QUARTERS
 from analytics.sensors import ActivationTracker, is_appliance, is_front_door, is_sleep_sensor, names_bed, on_level
-from hub.events import Event
+from hub.events import TECHNICAL_KINDS, Event
 
 #: how much recent history a new :class:`HomeState` takes in reading by reading (its windows span
 #: at most a day); of the time before, the last reading of each sensor is enough (``last_readings``)
@@ -33,12 +33,14 @@ def activity_day(when: dt.datetime) -> dt.date:
 
 
 def last_readings(events: Iterable[Event]) -> list[Event]:
-    """The last reading of each sensor of each kind, in time order: what a new :class:`HomeState`
-    needs of the time before its prime window: when each sensor last spoke (a sensor dead for a
-    week is still known after a restart), a door left open, a battery already low."""
+    """Each sensor's last activity, battery and availability reading, in time order: what a new
+    :class:`HomeState` needs of the time before its prime window: when each sensor last spoke (a
+    sensor dead for a week is still known after a restart), a door left open, a battery already
+    low. The same readings the live hub recalls from its store (``hub.health.last_readings``), so
+    a replay starts from what a restarted hub would know."""
     last: dict[tuple[str, str], Event] = {}
     for e in events:
-        key = (e.sensor, e.kind)
+        key = (e.sensor, e.kind if e.kind in TECHNICAL_KINDS else "activity")
         if key not in last or e.time >= last[key].time:
             last[key] = e
     return sorted(last.values(), key=lambda e: e.time)

@@ -4,12 +4,13 @@ from __future__ import annotations
 import datetime as dt
 
 from analytics.state import HomeState, last_readings
+from hub import health
 from hub.events import Event
 
 T = dt.datetime(2024, 3, 4, 8, 0)
 
 
-def test_last_readings_keeps_each_sensors_last_word_of_each_kind_in_time_order():
+def test_last_readings_keeps_each_sensors_last_activity_and_battery_reading_in_time_order():
     m = lambda minutes: T + dt.timedelta(minutes=minutes)  # noqa: E731
     events = [Event(m(0), "hall_pir", "motion", 1), Event(m(1), "hall_pir", "motion", 0),
               Event(m(2), "fridge", "door", 1),  # left open
@@ -25,6 +26,22 @@ def test_last_readings_keeps_each_sensors_last_word_of_each_kind_in_time_order()
         short.update(e)
     assert short.last_report == {"hall_pir": m(5), "fridge": m(2)}
     assert short.on_since == full.on_since and short.battery == full.battery == {"hall_pir": 12}
+
+
+def test_a_replay_recalls_what_a_restarted_hub_recalls_from_its_store(store):
+    """A plug reporting both watts and on/off, a motion sensor with its light level: the live hub
+    keeps each sensor's last activity reading whatever its kind, and so must a replay."""
+    m = lambda minutes: T + dt.timedelta(minutes=minutes)  # noqa: E731
+    events = [Event(m(0), "kettle_plug", "appliance", 1, "kitchen", "h1"),
+              Event(m(1), "kettle_plug", "power", 2100, "kitchen", "h1"),
+              Event(m(2), "hall_pir", "motion", 1, "hall", "h1"), Event(m(3), "hall_pir", "light", 40, "hall", "h1"),
+              Event(m(4), "hall_pir", "battery", 30, "hall", "h1"),
+              Event(m(5), "kettle_plug", "availability", 1, "kitchen", "h1")]
+    store.add_events(events)
+    fields = lambda evs: [(e.time, e.sensor, e.kind, e.value, e.room) for e in evs]  # noqa: E731
+    recalled = health.last_readings(store, "h1", m(10))
+    assert fields(last_readings(events)) == fields(recalled)
+    assert [e.kind for e in recalled] == ["power", "light", "battery", "availability"]
 
 
 def test_days_between_recalled_last_words_are_not_read_as_days_away():
