@@ -21,19 +21,26 @@ from analytics.routine import DAY_START_HOUR, KEEP_DAYS, Routine, learn
 from hub.alert import Alert
 from hub.clock import Clock
 from hub.errors import ModelError
+from hub.events import Event
 from hub.store import Store
 
 log = logging.getLogger(__name__)
 
 
+def learning_history(store: Store, clock: Clock, household: str, days: int = KEEP_DAYS) -> list[Event]:
+    """What a routine is learned from: the stored readings of the last ``days`` days before today's
+    midnight (the nightly job's window, and the one ``eldercare replay`` learns from)."""
+    today = dt.datetime.combine(clock.now().date(), dt.time())
+    return store.events(since=today - dt.timedelta(days=days), until=today, household=household)
+
+
 def retrain(store: Store, clock: Clock, model_dir: str | Path, household: str,
             days: int = KEEP_DAYS) -> Routine:
     """Learn the routine from the last ``days`` days before today's midnight and save it."""
-    today = dt.datetime.combine(clock.now().date(), dt.time())
-    events = [e for e in store.events(since=today - dt.timedelta(days=days), until=today, household=household)
-              if e.is_activity or e.kind in ("battery", "availability")]
+    events = learning_history(store, clock, household, days)
     if not any(e.is_activity for e in events):
-        raise ModelError(f"no stored events for household {household!r} before {today:%Y-%m-%d}: nothing to learn")
+        raise ModelError(f"no stored events for household {household!r} before {clock.now():%Y-%m-%d}: "
+                         "nothing to learn")
     routine = learn(events, household)
     path = save_routine(routine, model_dir)
     log.info("retrained routine for %s from %d days (%d events) -> %s", household, routine.n_days, len(events), path)

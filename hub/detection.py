@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from analytics.engine import Engine
+from analytics.jobs import learning_history
 from analytics.modelstore import load_routine, routine_path
 from analytics.routine import Routine, learn
 from analytics.state import PRIME_WINDOW
@@ -37,8 +38,10 @@ LATE_TOLERANCE = dt.timedelta(minutes=5)
 def routine_for(store: Store, clock: Clock, model_dir: str | Path, household: str) -> Routine:
     """The routine this hub saved for ``household``, else one learned now from the stored history.
 
-    A fresh install has no history: the routine then holds no days and the detectors use their
-    cautious population defaults until the nightly job has something to learn from.
+    It is learned from what the nightly job would learn from (``jobs.learning_history``), so a hub
+    started on an imported history watches as it will after its first night. A fresh install has
+    no history: the routine then holds no days and the detectors use their cautious population
+    defaults until the nightly job has something to learn from.
     """
     path = routine_path(model_dir, household)
     if path.exists():
@@ -46,10 +49,7 @@ def routine_for(store: Store, clock: Clock, model_dir: str | Path, household: st
             return load_routine(path, model_dir)
         except ModelError:
             log.exception("ignoring the saved routine for %s; relearning from the store", household)
-    now = clock.now()
-    today = dt.datetime.combine(now.date(), dt.time())
-    history = store.events(since=today - dt.timedelta(days=28), until=now, household=household)
-    return learn(history, household, until=now)
+    return learn(learning_history(store, clock, household), household)
 
 
 def recent_for(store: Store, household: str, now: dt.datetime) -> tuple[list[Event], list[Event]]:
