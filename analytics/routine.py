@@ -522,7 +522,8 @@ def wake_minute(times: np.ndarray, day_start: float) -> float | None:
     (``HomeState.up_for_day``) would say so, so a learned get-up time and today's are comparable.
     """
     lo, hi = np.searchsorted(times, [day_start + WAKE_FROM_HOUR * 60, day_start + 780])
-    minutes = np.floor(times[lo:np.searchsorted(times, day_start + 840)])
+    # the starts up to 13:00, and the hour after the last of them
+    minutes = np.floor(times[lo:np.searchsorted(times, day_start + 780 + 60)])
     up = seen = None  # the start chosen, and the minute its hour was seen to be enough
     for i in np.flatnonzero(np.diff(minutes[: hi - lo], prepend=-1.0) > 0):
         t = minutes[i]

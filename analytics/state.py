@@ -259,8 +259,8 @@ class HomeState:
         return self.up_for_day is not None and self.up_for_day.date() == now.date()
 
     def _note_rising(self, when: dt.datetime) -> None:
-        """Count a morning activation towards getting up: the first activation whose next hour has
-        activity in enough of its quarters is when the resident got up (to the minute: a busy
+        """Count a morning activation towards getting up: the first minute seen to start an hour
+        with activity in enough of its quarters is when the resident got up (to the minute: a busy
         home's many readings a minute are one)."""
         if when.hour < WAKE_FROM_HOUR:
             return
