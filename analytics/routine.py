@@ -15,7 +15,7 @@ Persistence lives in ``analytics/modelstore.py``.
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter, defaultdict, deque
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -339,22 +339,7 @@ def learn(events: Iterable[Event], household: str = "", *, drop_absent: bool = T
             activity[i] = counts
 
     # night: most distinct non-bed places within the trailing 30 minutes, per slot
-    night = np.zeros((n, SLOTS), dtype=np.float32)
-    window: deque[tuple[float, int]] = deque()
-    in_window: Counter[int] = Counter()  # activations per sensor in the window: its keys are the places
-    day_pos = {int(d): i for i, d in enumerate(day_idx)}
-    for m, s in zip(t[~bed].tolist(), sid[~bed].tolist()):
-        window.append((m, s))
-        in_window[s] += 1
-        while window[0][0] <= m - NIGHT_WINDOW_MIN:
-            gone = window.popleft()[1]
-            in_window[gone] -= 1
-            if not in_window[gone]:
-                del in_window[gone]
-        row = day_pos.get(int(m // 1440))
-        if row is not None:
-            slot = int((m % 1440) // SLOT_MIN)
-            night[row, slot] = max(night[row, slot], len(in_window))
+    night = _night_places(t[~bed], sid[~bed], day_idx)
     night_minutes = _night_minutes(t[~bed], day_idx)
 
     moves, home_min = _moves_and_home(t, bed, front, day_idx, covered_until)
@@ -545,21 +530,52 @@ def wake_minute(times: np.ndarray, day_start: float) -> float | None:
     return float(ts[int(np.argmax(gaps)) + 1] - day_start)
 
 
+def _night_places(t: np.ndarray, sid: np.ndarray, day_idx: np.ndarray) -> np.ndarray:
+    """Per day row and slot, the most distinct places (sensors) with an activation within the
+    trailing 30 minutes of an activation in that slot (``t``: sorted activation times)."""
+    times, sensors = t.tolist(), sid.tolist()
+    places: list[int] = []
+    in_window: dict[int, int] = {}  # activations per sensor in the window: its keys are the places
+    oldest = 0
+    for m, s in zip(times, sensors):  # every activation of weeks of history: kept lean
+        in_window[s] = in_window.get(s, 0) + 1
+        edge = m - NIGHT_WINDOW_MIN
+        while times[oldest] <= edge:
+            gone = sensors[oldest]
+            left = in_window[gone] - 1
+            if left:
+                in_window[gone] = left
+            else:
+                del in_window[gone]
+            oldest += 1
+        places.append(len(in_window))
+    return _most_per_slot(t, np.asarray(places, dtype=np.float32), day_idx)
+
+
 def _night_minutes(t: np.ndarray, day_idx: np.ndarray) -> np.ndarray:
     """Per day row and slot, the most minutes with an activation within the trailing 30 minutes of
     an activation in that slot (``t``: sorted activation times, minutes after the origin)."""
-    out = np.zeros((len(day_idx), SLOTS), dtype=np.float32)
-    if t.size == 0 or len(day_idx) == 0:
-        return out
+    if t.size == 0:
+        return _most_per_slot(t, np.zeros(0, dtype=np.float32), day_idx)
     minute = np.floor(t)
     keys = np.unique(minute)
     latest = t[np.searchsorted(t, keys + 1.0) - 1]  # each minute's last activation
     # minutes up to this activation's own whose last activation is within the window
     counts = np.searchsorted(keys, minute, side="right") - np.searchsorted(latest, t - NIGHT_WINDOW_MIN, side="right")
-    rows = np.searchsorted(day_idx, t // 1440)
-    ok = (rows < len(day_idx)) & (day_idx[np.minimum(rows, len(day_idx) - 1)] == t // 1440)
+    return _most_per_slot(t, counts.astype(np.float32), day_idx)
+
+
+def _most_per_slot(t: np.ndarray, values: np.ndarray, day_idx: np.ndarray) -> np.ndarray:
+    """Per day row (``day_idx``) and 5-minute slot, the largest of ``values`` whose activation
+    time in ``t`` falls in it (0 where none does)."""
+    out = np.zeros((len(day_idx), SLOTS), dtype=np.float32)
+    if t.size == 0 or len(day_idx) == 0:
+        return out
+    day = t // 1440
+    rows = np.searchsorted(day_idx, day)
+    ok = (rows < len(day_idx)) & (day_idx[np.minimum(rows, len(day_idx) - 1)] == day)
     slots = ((t % 1440) // SLOT_MIN).astype(int)
-    np.maximum.at(out, (rows[ok], slots[ok]), counts[ok].astype(np.float32))
+    np.maximum.at(out, (rows[ok], slots[ok]), values[ok])
     return out
 
 

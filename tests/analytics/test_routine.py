@@ -39,6 +39,32 @@ def test_the_learned_get_up_time_is_the_one_the_live_rule_sees():
         assert learned == (state.up_for_day - midnight).total_seconds() / 60, seed
 
 
+def test_the_learned_night_counts_the_places_the_live_state_sees():
+    """Night_activity compares the places the live state saw in the last half hour with the learned
+    ``Routine.night``: per 5-minute slot, the most seen at any activation in it, bed and mats left out."""
+    midnight = dt.datetime(2024, 3, 4)
+    sensors = [("hall_pir", "motion", "hall"), ("kitchen_pir", "motion", "kitchen"),
+               ("bathroom_pir", "motion", "bathroom"), ("living_pir", "motion", "living room"),
+               ("study_door", "door", "study"), ("bed_mat", "pressure", "bedroom")]
+    for seed in range(5):
+        rng = random.Random(seed)
+        times = sorted({midnight + dt.timedelta(seconds=rng.randint(0, 86399)) for _ in range(800)} | {midnight})
+        events = []
+        for when in times:
+            sensor, kind, room = rng.choice(sensors)
+            events.append(Event(when, sensor, kind, 1.0, room))
+        state = HomeState(started=midnight)
+        seen = np.zeros(SLOTS, dtype=np.float32)
+        for e in events:
+            if state.update(e) and e.sensor != "bed_mat":
+                slot = (e.time.hour * 60 + e.time.minute) // 5
+                seen[slot] = max(seen[slot], len(state.places_recently(e.time)))
+        routine = learn(events, drop_absent=False)
+        assert routine.days == [midnight.date().isoformat()]
+        assert seen.max() >= 4, seed  # the windows do fill
+        np.testing.assert_array_equal(routine.night[0], seen, err_msg=f"seed {seed}")
+
+
 def test_quiet_while_out_is_not_counted(routine):
     assert routine.quiet.shape == (21, SLOTS)
     ten_forty = (10 * 60 + 40) // 5
