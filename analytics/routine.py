@@ -314,9 +314,7 @@ def learn(events: Iterable[Event], household: str = "", *, drop_absent: bool = T
     home = np.ones(quiet.shape, dtype=np.float32)
     t_front, t_other = t[front], t[~front]
     if t_front.size:
-        lf = _last_before(t_front, tau.ravel()).reshape(tau.shape)
-        lo = _last_before(t_other, tau.ravel()).reshape(tau.shape)
-        out = ~np.isnan(lf) & (np.isnan(lo) | (lo <= lf + OUT_GRACE_MIN))
+        out = out_at(t_front, t_other, tau.ravel()).reshape(tau.shape)
         # a quiet spell that ended with the door was an outing too (the leaving went unseen)
         nxt = np.searchsorted(t, tau.ravel(), side="right")
         back = np.zeros(nxt.shape, dtype=bool)
@@ -595,6 +593,28 @@ def _follow_minutes(t: np.ndarray, sid: np.ndarray, front: np.ndarray, names: di
     return out
 
 
+def out_at(t_front: np.ndarray, t_other: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """Whether the resident was out at each of the times ``at``, by the rule ``HomeState.out``
+    applies reading by reading: the front door (or a learned exit) was the last activation, or
+    movement came only within ``OUT_GRACE_MIN`` after it, which belongs to leaving. A door opened
+    while out is coming home: any movement after it means home. ``t_front``, ``t_other``: sorted
+    activation times of the doors and of every other sensor."""
+    if t_front.size == 0:
+        return np.zeros(at.shape, dtype=bool)
+    # each door, in turn: was the resident out just before it (so it is the door of coming home)?
+    other_before = _last_before(t_other, t_front).tolist()
+    fronts = t_front.tolist()
+    coming_home = [False] * len(fronts)
+    for k in range(1, len(fronts)):
+        grace = 0.0 if coming_home[k - 1] else OUT_GRACE_MIN
+        coming_home[k] = not (other_before[k] > fronts[k - 1] + grace)  # NaN (none yet): out
+    last_door = np.searchsorted(t_front, at, side="right") - 1
+    door = np.maximum(last_door, 0)
+    grace = np.where(np.asarray(coming_home)[door], 0.0, OUT_GRACE_MIN)
+    lo = _last_before(t_other, at)
+    return (last_door >= 0) & ~(lo > t_front[door] + grace)  # NaN (nothing since): out
+
+
 def _moves_and_home(t: np.ndarray, bed: np.ndarray, front: np.ndarray, day_idx: np.ndarray,
                     covered_until: float) -> tuple[np.ndarray, np.ndarray]:
     """Per activity day (06:00 to 06:00) and hour: cumulative activations of non-bed sensors, and
@@ -610,13 +630,8 @@ def _moves_and_home(t: np.ndarray, bed: np.ndarray, front: np.ndarray, day_idx: 
     moves[:] = np.searchsorted(moving, edges.ravel()).reshape(edges.shape) - np.searchsorted(moving, starts)[:, None]
     minutes = starts[:, None] + np.arange(24 * 60)[None, :] + 0.5
     flat = minutes.ravel()
-    out = np.zeros(flat.shape, dtype=bool)
-    t_front, t_other = t[front], t[~front]
-    if t_front.size:
-        lf = _last_before(t_front, flat)
-        lo = _last_before(t_other, flat)
-        # as the live state sees it (it cannot know yet that a spell will end with the door)
-        out = ~np.isnan(lf) & (np.isnan(lo) | (lo <= lf + OUT_GRACE_MIN))
+    # as the live state sees it (it cannot know yet that a spell will end with the door)
+    out = out_at(t[front], t[~front], flat)
     at_home = (~out).reshape(minutes.shape).astype(np.float32)
     home_min[:] = at_home.reshape(n, 24, 60).sum(axis=2).cumsum(axis=1)
     unknown = edges > covered_until

@@ -118,7 +118,8 @@ class HomeState:
         """True when the front door was the last thing to happen: the resident went out.
 
         Movement just after the door belongs to leaving; after coming back (the door opened
-        while out), any movement means home again."""
+        while out), any movement means home again. Learning marks time out by the same rule
+        (``routine.out_at``)."""
         if self.last_front is None:
             return False
         grace = dt.timedelta(0) if self._door_was_out else _GRACE
