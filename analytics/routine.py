@@ -553,8 +553,6 @@ def _night_places(t: np.ndarray, sid: np.ndarray, day_idx: np.ndarray) -> np.nda
 def _night_minutes(t: np.ndarray, day_idx: np.ndarray) -> np.ndarray:
     """Per day row and slot, the most minutes with an activation within the trailing 30 minutes of
     an activation in that slot (``t``: sorted activation times, minutes after the origin)."""
-    if t.size == 0:
-        return _most_per_slot(t, np.zeros(0, dtype=np.float32), day_idx)
     minute = np.floor(t)
     keys = np.unique(minute)
     latest = t[np.searchsorted(t, keys + 1.0) - 1]  # each minute's last activation
