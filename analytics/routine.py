@@ -664,8 +664,7 @@ def _spells(t: np.ndarray, sid: np.ndarray, front: np.ndarray, names: dict[int, 
     See :func:`analytics.quiet_budget.spell_table`."""
     if t.size < 2:
         return {}, {}
-    lf = _last_before(t[front], t) if front.any() else np.full(t.shape, np.nan)
-    out_start = front | (~np.isnan(lf) & (t - lf <= OUT_GRACE_MIN))
+    out_start = out_at(t[front], t[~front], t)
     keep_start = np.isin((t // 1440).astype(int), present_days)
     return spell_table(t, sid, names, out_start, np.zeros(t.size - 1, dtype=bool), keep_start)
 

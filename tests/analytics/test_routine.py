@@ -7,7 +7,7 @@ import random
 import numpy as np
 import pytest
 
-from analytics.routine import SLOTS, learn, wake_minute
+from analytics.routine import SLOTS, learn, out_at, wake_minute
 from analytics.state import HomeState
 from hub.events import Event
 from tests.analytics import homes
@@ -93,6 +93,13 @@ def test_learned_time_out_is_the_time_the_live_state_calls_out():
                 assert state.out == (routine.home[row, slot] == 0), (seed, at)
                 compared += 1
         assert compared > 2 * SLOTS and routine.home.min() == 0, seed
+        # and just after every reading (where the quiet spells the budget learns from begin)
+        minutes = np.array([(e.time - start).total_seconds() / 60 for e in events])
+        door = np.array([e.sensor == "front_door" for e in events])
+        state = HomeState(started=start)
+        for e, out in zip(events, out_at(minutes[door], minutes[~door], minutes)):
+            state.update(e)
+            assert state.out == out, (seed, e)
 
 
 def test_quiet_while_out_is_not_counted(routine):
