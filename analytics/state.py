@@ -104,6 +104,9 @@ class HomeState:
     #: when getting up can next happen: 03:00 of the day after the last one the resident got up
     _rising_from: dt.datetime = dt.datetime.min
     _door_was_out: bool = False
+    #: time out up to here is in ``out_minutes_today`` already (movement within the grace after
+    #: the door is still going out, and must not count the time since the door twice)
+    _out_counted_to: dt.datetime = dt.datetime.min
     #: the last activation, or the last recalled reading (``recall``): where a gap is measured from
     _lively: dt.datetime | None = None
 
@@ -139,7 +142,7 @@ class HomeState:
         start = dt.datetime.combine(activity_day(now), dt.time(DAY_START_HOUR))
         gone = self.out_minutes_today if self.day == activity_day(now) else 0.0
         if self.out and self.last_front is not None:
-            gone += (now - max(self.last_front, start)).total_seconds() / 60
+            gone += (now - max(self.last_front, start, self._out_counted_to)).total_seconds() / 60
         return max(0.0, (now - start).total_seconds() / 60 - gone)
 
     def count_last_day(self, now: dt.datetime) -> int:
@@ -209,7 +212,8 @@ class HomeState:
             self.day, self.day_count, self.moves_today, self.out_minutes_today = day, 0, 0, 0.0
         if was_out and left is not None:
             start = dt.datetime.combine(day, dt.time(DAY_START_HOUR))
-            self.out_minutes_today += max(0.0, (when - max(left, start)).total_seconds() / 60)
+            self.out_minutes_today += max(0.0, (when - max(left, start, self._out_counted_to)).total_seconds() / 60)
+            self._out_counted_to = when
         if self._lively is None or when - self._lively >= _AWAY_GAP:
             self.active_since = when
         self.last_activation = self._lively = when
