@@ -102,18 +102,22 @@ def test_learned_time_out_is_the_time_the_live_state_calls_out():
             assert state.out == out, (seed, e)
 
 
-def test_learned_hours_at_home_are_the_ones_the_live_state_counts():
-    """Low_activity judges today's movements against the time at home so far: the learned minutes
-    at home by each hour from 06:00 must be what ``HomeState.home_minutes_today`` counts, with
+def test_learned_day_figures_are_the_ones_the_live_state_counts():
+    """Low_activity judges today's activations and movements against the time at home so far: by
+    each hour from 06:00, the learned figures must be what ``HomeState`` counts live, with
     movement just after the door (still leaving) not counting the time since the door twice."""
     start = dt.datetime(2024, 3, 4, 6)
-    sensors = [("front_door", "door", "hall"), ("hall_pir", "motion", "hall"), ("kitchen_pir", "motion", "kitchen")]
+    sensors = [("front_door", "door", "hall"), ("hall_pir", "motion", "hall"), ("kitchen_pir", "motion", "kitchen"),
+               ("bed_mat", "pressure", "bedroom")]
     for seed in range(20):
         rng = random.Random(seed)
         events, t = [], start
         while t < start + dt.timedelta(days=3):
-            sensor, kind, room = rng.choice(sensors)
-            events.append(Event(t, sensor, kind, 1.0, room))
+            # whole minutes (learning counts time at home by the minute), some with several readings
+            picks = [rng.choice(sensors)]
+            if picks[0][0] != "front_door":
+                picks += [rng.choice(sensors[1:]) for _ in range(rng.choice([0, 0, 1, 2]))]
+            events += [Event(t, sensor, kind, 1.0, room) for sensor, kind, room in picks]
             t += dt.timedelta(minutes=rng.choice([1, 1, 2, 3, rng.randint(4, 60), rng.randint(60, 300)]))
         routine = learn(events, drop_absent=False)
         state, i = HomeState(started=start), 0
@@ -123,10 +127,12 @@ def test_learned_hours_at_home_are_the_ones_the_live_state_counts():
                 while i < len(events) and events[i].time < at:
                     state.update(events[i])
                     i += 1
-                learned = routine.home_minutes[row, hour]
-                if not np.isnan(learned):
-                    live = state.home_minutes_today(at - dt.timedelta(microseconds=1))
-                    assert live == pytest.approx(learned, abs=1e-3), (seed, at)
+                if np.isnan(routine.home_minutes[row, hour]):
+                    continue
+                now = at - dt.timedelta(microseconds=1)
+                assert state.home_minutes_today(now) == pytest.approx(routine.home_minutes[row, hour], abs=1e-3), (seed, at)
+                assert state.today_count(now) == routine.activity[row, hour], (seed, at)
+                assert state.moves_so_far(now) == routine.moves[row, hour], (seed, at)
         assert routine.home_minutes[0, -1] < 24 * 60, seed  # out at some time
 
 
