@@ -40,8 +40,9 @@ def test_the_learned_get_up_time_is_the_one_the_live_rule_sees():
 
 
 def test_the_learned_night_counts_the_places_the_live_state_sees():
-    """Night_activity compares the places the live state saw in the last half hour with the learned
-    ``Routine.night``: per 5-minute slot, the most seen at any activation in it, bed and mats left out."""
+    """Night_activity compares the places, and the minutes with movement, the live state saw in the
+    last half hour with the learned ``Routine.night`` and ``night_minutes``: per 5-minute slot, the
+    most seen at any activation in it, bed and mats left out."""
     midnight = dt.datetime(2024, 3, 4)
     sensors = [("hall_pir", "motion", "hall"), ("kitchen_pir", "motion", "kitchen"),
                ("bathroom_pir", "motion", "bathroom"), ("living_pir", "motion", "living room"),
@@ -54,15 +55,17 @@ def test_the_learned_night_counts_the_places_the_live_state_sees():
             sensor, kind, room = rng.choice(sensors)
             events.append(Event(when, sensor, kind, 1.0, room))
         state = HomeState(started=midnight)
-        seen = np.zeros(SLOTS, dtype=np.float32)
+        places, minutes = np.zeros(SLOTS, dtype=np.float32), np.zeros(SLOTS, dtype=np.float32)
         for e in events:
             if state.update(e) and e.sensor != "bed_mat":
                 slot = (e.time.hour * 60 + e.time.minute) // 5
-                seen[slot] = max(seen[slot], len(state.places_recently(e.time)))
+                places[slot] = max(places[slot], len(state.places_recently(e.time)))
+                minutes[slot] = max(minutes[slot], state.minutes_moving_recently(e.time))
         routine = learn(events, drop_absent=False)
         assert routine.days == [midnight.date().isoformat()]
-        assert seen.max() >= 4, seed  # the windows do fill
-        np.testing.assert_array_equal(routine.night[0], seen, err_msg=f"seed {seed}")
+        assert places.max() >= 4 and minutes.max() >= 8, seed  # the windows do fill
+        np.testing.assert_array_equal(routine.night[0], places, err_msg=f"seed {seed}")
+        np.testing.assert_array_equal(routine.night_minutes[0], minutes, err_msg=f"seed {seed}")
 
 
 def test_learned_time_out_is_the_time_the_live_state_calls_out():
