@@ -268,7 +268,7 @@ def learn(events: Iterable[Event], household: str = "", *, drop_absent: bool = T
             max_silence[sensor] = silence
         last_report[sensor] = m
         on = on_level(e)
-        if e.kind not in ("power", "light"):
+        if e.kind != "light":  # on-times as the live state holds them: a power meter's by its threshold
             if on:
                 on_since.setdefault(sensor, m)
             elif sensor in on_since:

@@ -122,6 +122,46 @@ def test_a_meter_on_the_mains_is_never_an_appliance_left_on_even_after_a_restart
     assert list(drive(engine, clock, events, midnight + dt.timedelta(hours=23))) == []
 
 
+def _television(day: dt.date, minutes: int, watts_only: bool = True) -> list[Event]:
+    """A TV on a plug from 19:00 for ``minutes``: watts every 5 minutes, standby after (and, from a
+    plug that says so, "on" and "off" as well)."""
+    on = dt.datetime.combine(day, dt.time(19))
+    off = on + dt.timedelta(minutes=minutes)
+    events = [Event(on + dt.timedelta(minutes=m), "tv", "power", 80.0) for m in range(0, minutes, 5)]
+    events.append(Event(off, "tv", "power", 0.5))
+    if not watts_only:
+        events += [Event(on, "tv", "appliance", 1.0), Event(off, "tv", "appliance", 0.0)]
+    return events
+
+
+def test_a_plug_that_reports_only_watts_is_learned_like_one_that_says_on_and_off():
+    """Three hours of television every evening, from a plug that reports watts only: learned as
+    the on-times they are, so an ordinary evening raises nothing (it was raised at 2 h every
+    evening) and one left on all night still does."""
+    days = [homes.START + dt.timedelta(days=i) for i in range(21)]
+
+    def learned(watts_only: bool):
+        tv = [e for day in days for e in _television(day, 180, watts_only)]
+        return learn(sorted(homes.history(21) + tv, key=lambda e: e.time), "h")
+
+    routine = learned(watts_only=True)
+    assert routine.appliance_minutes["tv"] == [180.0] * 21
+    assert learned(watts_only=False).appliance_minutes == routine.appliance_minutes
+
+    def appliance_alerts(tv_minutes: int) -> list:
+        day = homes.START + dt.timedelta(days=21)
+        midnight = dt.datetime.combine(day, dt.time())
+        clock = ManualClock(midnight)
+        engine = Engine(routine, clock, household="h")
+        engine.prime([e for e in homes.history(21) if e.time >= midnight - dt.timedelta(days=2)])
+        events = sorted(homes.incident_day("normal", day) + _television(day, tv_minutes), key=lambda e: e.time)
+        return [a for a in drive(engine, clock, events, midnight + dt.timedelta(hours=30)) if a.kind == "appliance_on"]
+
+    assert appliance_alerts(170) == []
+    left_on = appliance_alerts(9 * 60)
+    assert len(left_on) == 1 and left_on[0].time.hour == 0  # 5 h: four times its usual evening, at most
+
+
 def test_a_thermometer_listed_as_a_contact_does_not_hide_a_fall():
     def thermometer(day: dt.date) -> list[Event]:
         midnight = dt.datetime.combine(day, dt.time())
