@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import random
 
+import pytest
+
 from analytics.detectors import Context, Finding
 from analytics.detectors.appliance_on import ApplianceOn
 from analytics.detectors.inactivity import Inactivity
@@ -94,11 +96,12 @@ def test_a_fridge_cycling_on_does_not_hide_a_fall_nor_a_morning_not_up():
     assert not [a for a in not_up if a.technical]
 
 
-def test_a_meter_on_the_mains_is_never_an_appliance_left_on_even_after_a_restart():
+@pytest.mark.parametrize("says_on", [True, False], ids=["on-and-watts", "watts-only"])
+def test_a_meter_on_the_mains_is_never_an_appliance_left_on_even_after_a_restart(says_on):
     # a current clamp on the mains: the home's base load keeps it above its threshold for weeks
     history = homes.history(21)
     start = dt.datetime.combine(homes.START, dt.time())
-    history += [Event(start, "mains", "appliance", 1.0)]
+    history += [Event(start, "mains", "appliance", 1.0)] if says_on else []
     history += [Event(start + dt.timedelta(minutes=m, seconds=3), "mains", "power", 80.0 + m % 300)
                 for m in range(0, 21 * 1440, 5)]
     history.sort(key=lambda e: e.time)
