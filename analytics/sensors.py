@@ -9,10 +9,13 @@ otherwise keep a fallen resident's home looking busy.
 """
 from __future__ import annotations
 
+import re
+
 from hub.events import ACTIVITY_KINDS, Event
 
-#: words in a door sensor's name that mark the way in and out of the home
-FRONT_DOOR_WORDS = ("front", "entrance", "main_door", "maindoor", "foyer", "exit", "outside", "porch")
+#: words in a door sensor's name that mark the way in and out of the home (spaces, dashes and
+#: dots in a name read as "_": "Main Door" and "main-door" are a main_door)
+FRONT_DOOR_WORDS = ("front", "entrance", "entry", "main_door", "maindoor", "foyer", "exit", "outside", "porch")
 #: words in a sensor's name that mark a sensor in the bed itself (not "bedroom")
 BED_WORDS = ("bed",)
 #: words in a sensor's name that mark the room the resident sleeps in
@@ -27,7 +30,7 @@ LIGHT_ON_LUX = 30.0
 
 def is_front_door(sensor: str, kind: str) -> bool:
     """True for a door the resident goes out through (name says front, entrance ...)."""
-    name = sensor.lower()
+    name = re.sub(r"[\s.\-]+", "_", sensor.lower())
     return kind in ("door", "contact") and any(w in name for w in FRONT_DOOR_WORDS)
 
 

@@ -11,6 +11,7 @@ T = dt.datetime(2024, 3, 4, 8, 0)
 
 def test_names():
     assert is_front_door("front_door_12", "door") and is_front_door("main_entrance", "contact")
+    assert all(is_front_door(name, "door") for name in ("Main Door", "main-door", "entry_door", "Front.Door"))
     assert not is_front_door("toilet_door", "door") and not is_front_door("front_room_pir", "motion")
     assert is_bed("bed_mat", "pressure") and is_bed("couch_mat", "pressure") and is_bed("bed_left", "contact")
     assert not is_bed("hall_bedroom_door", "door")  # a bedroom door is not the bed
