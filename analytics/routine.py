@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from analytics.quiet_budget import spell_table
-from analytics.sensors import ActivationTracker, is_appliance, is_front_door, is_sleep_sensor, on_level
+from analytics.sensors import HELD_KINDS, ActivationTracker, is_appliance, is_front_door, is_sleep_sensor, on_level
 from hub.events import Event
 
 SLOT_MIN = 5
@@ -268,7 +268,7 @@ def learn(events: Iterable[Event], household: str = "", *, drop_absent: bool = T
             max_silence[sensor] = silence
         last_report[sensor] = m
         on = on_level(e)
-        if e.kind != "light":  # on-times as the live state holds them: a power meter's by its threshold
+        if e.kind in HELD_KINDS:
             if on:
                 on_since.setdefault(sensor, m)
             elif sensor in on_since:

@@ -22,6 +22,9 @@ BED_WORDS = ("bed",)
 BEDROOM_WORDS = ("bedroom",)
 #: kinds whose ``on`` state means a device is running and can be left on
 APPLIANCE_KINDS = ("appliance", "power")
+#: kinds whose readings start and end an on-time (a door left open, an appliance running, a power
+#: meter above its threshold); a light level never does. Learning and the live state both use it
+HELD_KINDS = ACTIVITY_KINDS - {"light"}
 #: watts above which a ``power`` reading means the device is running
 POWER_ON_WATTS = 10.0
 #: lux above which a ``light`` level reading means the light is on (1/0 sensors are unaffected)

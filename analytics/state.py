@@ -14,7 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from analytics.routine import DAY_START_HOUR, NIGHT_WINDOW_MIN, OUT_GRACE_MIN, WAKE_FROM_HOUR, WAKE_QUARTERS
-from analytics.sensors import ActivationTracker, is_appliance, is_front_door, is_sleep_sensor, names_bed, on_level
+from analytics.sensors import (HELD_KINDS, ActivationTracker, is_appliance, is_front_door, is_sleep_sensor, names_bed,
+                               on_level)
 from hub.events import TECHNICAL_KINDS, Event
 
 #: how much recent history a new :class:`HomeState` takes in reading by reading (its windows span
@@ -198,7 +199,7 @@ class HomeState:
         on = on_level(e)
         if appliance and sensor not in self.first_heard:
             self.first_heard[sensor] = when
-        if appliance or kind not in ("power", "light"):
+        if kind in HELD_KINDS:
             held = self.appliances_on if appliance else self.on_since
             if on:
                 held.setdefault(sensor, when)

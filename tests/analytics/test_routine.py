@@ -68,19 +68,22 @@ def test_the_learned_night_counts_the_places_the_live_state_sees():
         np.testing.assert_array_equal(routine.night_minutes[0], minutes, err_msg=f"seed {seed}")
 
 
+#: a front door (first), two rooms and a bed mat: enough to go out, come home and sleep
+_WITH_DOOR = [("front_door", "door", "hall"), ("hall_pir", "motion", "hall"), ("kitchen_pir", "motion", "kitchen"),
+              ("bed_mat", "pressure", "bedroom")]
+
+
 def test_learned_time_out_is_the_time_the_live_state_calls_out():
     """Quiet while out is left out of what is learned, and ``HomeState.out`` is what the detectors
     ask: at every slot both must say the same, going out, coming home through the door or not, and
     moving about within the grace after the door (learning also knows, as the live hub cannot yet,
     when a quiet spell ends with the door: those slots are left out here)."""
     start = dt.datetime(2024, 3, 4)
-    sensors = [("front_door", "door", "hall"), ("hall_pir", "motion", "hall"), ("kitchen_pir", "motion", "kitchen"),
-               ("bed_mat", "pressure", "bedroom")]
     for seed in range(20):
         rng = random.Random(seed)
         events, t = [], start
         while t < start + dt.timedelta(days=4):
-            sensor, kind, room = rng.choice(sensors)
+            sensor, kind, room = rng.choice(_WITH_DOOR)
             events.append(Event(t, sensor, kind, 1.0, room))
             t += dt.timedelta(seconds=rng.choice([rng.randint(5, 200), rng.randint(200, 3 * 3600)]))
         routine = learn(events, drop_absent=False)
@@ -110,16 +113,14 @@ def test_learned_day_figures_are_the_ones_the_live_state_counts():
     each hour from 06:00, the learned figures must be what ``HomeState`` counts live, with
     movement just after the door (still leaving) not counting the time since the door twice."""
     start = dt.datetime(2024, 3, 4, 6)
-    sensors = [("front_door", "door", "hall"), ("hall_pir", "motion", "hall"), ("kitchen_pir", "motion", "kitchen"),
-               ("bed_mat", "pressure", "bedroom")]
     for seed in range(20):
         rng = random.Random(seed)
         events, t = [], start
         while t < start + dt.timedelta(days=3):
             # whole minutes (learning counts time at home by the minute), some with several readings
-            picks = [rng.choice(sensors)]
+            picks = [rng.choice(_WITH_DOOR)]
             if picks[0][0] != "front_door":
-                picks += [rng.choice(sensors[1:]) for _ in range(rng.choice([0, 0, 1, 2]))]
+                picks += [rng.choice(_WITH_DOOR[1:]) for _ in range(rng.choice([0, 0, 1, 2]))]
             events += [Event(t, sensor, kind, 1.0, room) for sensor, kind, room in picks]
             t += dt.timedelta(minutes=rng.choice([1, 1, 2, 3, rng.randint(4, 60), rng.randint(60, 300)]))
         routine = learn(events, drop_absent=False)
