@@ -42,7 +42,7 @@ from pathlib import Path
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
-from hardware.decoders import ApplianceStates, TopicRouter
+from hardware.decoders import StateChanges, TopicRouter
 from hub.clock import SystemClock
 from hub.config import DeviceConfig, MqttConfig
 from hub.errors import EldercareError
@@ -214,12 +214,12 @@ def _bare_subscriber(port: int, client_id: str, expected: int, timeout: float = 
 def _decoded_rows(messages: list[tuple[str, bytes]]) -> list:
     """The events the ingest will store for these messages (for the SQLite ceiling)."""
     router = TopicRouter(DEVICES, HOUSEHOLD)
-    appliances = ApplianceStates()
+    states = StateChanges()
     clock = SystemClock()
     events = []
     for i, (topic, payload) in enumerate(messages):
         decoded = router.route(topic)(topic, payload, clock.now(), HOUSEHOLD)
-        for j, e in enumerate(appliances.apply(decoded, router.on_watts)):
+        for j, e in enumerate(states.apply(decoded, router.on_watts)):
             events.append(e.__class__(e.time, e.sensor, e.kind, e.value, e.room, e.household, f"b:{i}:{j}"))
     return events
 

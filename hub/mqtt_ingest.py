@@ -20,6 +20,10 @@ acknowledged on the new connection: the broker redelivers them there (``dup``) a
 copy is the one acknowledged, so a late ack can never acknowledge a different message that the
 broker meanwhile sent under the same, freed, mid.
 
+**States, not repeats.** A door, contact or appliance state is stored only when it changes
+(``hardware.decoders.states``): Zigbee2MQTT repeats a device's state with every battery report,
+and a repeated "open" is not the resident opening the door again.
+
 **Bad input.** A payload that cannot be decoded, or arrives on a topic no device owns, is kept in
 the store's ``quarantine`` table with the reason, counted per device in :attr:`MqttIngest.stats`,
 logged once per device, and acknowledged so it cannot loop.
@@ -52,7 +56,7 @@ from typing import NamedTuple
 
 import paho.mqtt.client as mqtt
 
-from hardware.decoders import ApplianceStates, TopicRouter
+from hardware.decoders import StateChanges, TopicRouter
 from hub.clock import Clock
 from hub.config import MqttConfig
 from hub.counters import KeyedCounters
@@ -164,7 +168,7 @@ class MqttIngest:
         self.router = TopicRouter(config.devices, household)
         self.connected = threading.Event()
         store.migrate("mqtt_ingest", INGEST_MIGRATIONS)
-        self._appliances = ApplianceStates(seed=self._last_appliance_state)
+        self._states = StateChanges(seed=self._last_state)
         self._warned: set[str] = set()
         # event ids: unique per delivery and per run (the same message stored twice is prevented by
         # mqtt_inflight, not by the ids)
@@ -287,7 +291,7 @@ class MqttIngest:
             self.process(batch)
             self._retry_delay = 0.0
         except (StoreError, sqlite3.Error) as err:
-            self._appliances.forget()
+            self._states.forget()
             self._pending[:0] = batch
             self._retry_delay = min(max(self._retry_delay * 2, 0.5), 30.0)
             self._retry_at = time.monotonic() + self._retry_delay
@@ -356,7 +360,7 @@ class MqttIngest:
             return
         if d.retain:
             events = [e for e in events if not self._same_as_stored(conn, e)]
-        events = self._appliances.apply(events, self.router.on_watts)
+        events = self._states.apply(events, self.router.on_watts)
         tally.events += len(events)
         stored.extend(events)
 
@@ -374,9 +378,9 @@ class MqttIngest:
                            "ORDER BY ts DESC, id DESC LIMIT 1", (e.household, e.sensor, e.kind)).fetchone()
         return row is not None and row[0] == e.value
 
-    def _last_appliance_state(self, sensor: str) -> bool | None:
-        rows = self.store.query("SELECT value FROM events WHERE household=? AND sensor=? AND kind='appliance' "
-                                "ORDER BY ts DESC, id DESC LIMIT 1", (self.household, sensor))
+    def _last_state(self, sensor: str, kind: str) -> bool | None:
+        rows = self.store.query("SELECT value FROM events WHERE household=? AND sensor=? AND kind=? "
+                                "ORDER BY ts DESC, id DESC LIMIT 1", (self.household, sensor, kind))
         return bool(rows[0][0] > 0) if rows else None
 
     def _ack(self, batch: Sequence[_Delivery]) -> None:

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from hardware.decoders import native, shelly, tasmota, zigbee2mqtt
-from hardware.decoders.appliance import ApplianceStates
+from hardware.decoders.states import StateChanges
 from hub.config import DeviceConfig
 from hub.errors import DecodeError
 from hub.events import Event
@@ -31,7 +31,7 @@ FORMATS: dict[str, tuple[Callable[[DeviceConfig], list[str]], Decode]] = {
     "native": (lambda device: [device.topic], native.decode),
 }
 
-__all__ = ["ApplianceStates", "DecodeError", "FORMATS", "Route", "TopicRouter"]
+__all__ = ["DecodeError", "FORMATS", "Route", "StateChanges", "TopicRouter"]
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from hardware.decoders import TopicRouter
-from hardware.decoders.appliance import ApplianceStates
+from hardware.decoders.states import StateChanges
 from hub.config import MqttConfig
 from hub.errors import DecodeError
 from hub.events import Event
@@ -117,12 +117,25 @@ def test_appliance_events_only_on_state_change_and_seeded_after_restart():
     t = NOW
     watts = [0, 0, 2100, 2050, 3, 0]
     readings = [Event(t + dt.timedelta(minutes=i), "kettle", "power", w) for i, w in enumerate(watts)]
-    states = ApplianceStates()
+    states = StateChanges()
     out = states.apply(readings, {"kettle": 100})
     assert [(e.time.minute, e.value) for e in out if e.kind == "appliance"] == [(0, 0), (2, 1), (4, 0)]
     assert sum(e.kind == "power" for e in out) == 6
-    restarted = ApplianceStates(seed=lambda sensor: False)
+    restarted = StateChanges(seed=lambda sensor, kind: False)
     assert [e.kind for e in restarted.apply(readings[:2], {"kettle": 100})] == ["power", "power"]
+
+
+def test_a_reed_switch_or_plug_repeating_its_state_is_one_reading_a_pir_repeating_is_every_one():
+    t = NOW
+    states = StateChanges()
+    for sensor, kind in (("wardrobe", "contact"), ("front_door", "door"), ("radio", "appliance")):
+        values = [1, 1, 1, 0, 0, 1]
+        out = states.apply([Event(t + dt.timedelta(minutes=50 * i), sensor, kind, v) for i, v in enumerate(values)], {})
+        assert [(e.time.hour, e.value) for e in out] == [(8, 1), (10, 0), (12, 1)], kind
+    pir = [Event(t + dt.timedelta(minutes=i), "hall_pir", "motion", 1.0) for i in range(3)]
+    assert states.apply(pir, {}) == pir  # re-triggered by someone still moving
+    restarted = StateChanges(seed=lambda sensor, kind: (sensor, kind) == ("wardrobe", "contact"))
+    assert restarted.apply([Event(t, "wardrobe", "contact", 1.0)], {}) == []
 
 
 def test_every_format_through_the_real_broker(broker, store, clock):

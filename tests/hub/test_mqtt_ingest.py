@@ -50,6 +50,34 @@ def test_same_payload_repeated_is_stored_every_time(broker, store, clock):
     assert [tuple(r) for r in rows] == [("appliance", 1), ("power", 50)]
 
 
+def test_a_contact_repeating_its_state_is_one_reading_and_its_batteries_are_all_kept(broker, store, clock):
+    """Zigbee2MQTT republishes a contact sensor's state with every battery report and heartbeat:
+    the front door left open must not read as the resident opening it again and again, also
+    not after a restart (the state the store holds is where the ingest picks up)."""
+    door = "zigbee2mqtt/front_door"
+
+    def state(is_open: bool, battery: int) -> tuple[str, str]:
+        return door, json.dumps({"contact": not is_open, "battery": battery, "voltage": 3005, "linkquality": 90})
+
+    first = [state(True, 99), state(True, 99), state(True, 98), state(False, 98), state(False, 98), state(True, 97)]
+    ingest = make_ingest(broker, store, clock)
+    try:
+        publish(broker.host, broker.port, first)
+        wait_until(lambda: ingest.stats.total("messages") == len(first), what="the door's messages")
+    finally:
+        ingest.stop()
+    restarted = make_ingest(broker, store, clock)
+    try:
+        publish(broker.host, broker.port, [state(True, 97), state(False, 97)])
+        wait_until(lambda: restarted.stats.total("messages") == 2, what="the messages after the restart")
+    finally:
+        restarted.stop()
+    doors = store.query("SELECT value FROM events WHERE sensor='front_door' AND kind='door' ORDER BY id")
+    assert [r[0] for r in doors] == [1, 0, 1, 0]
+    batteries = store.query("SELECT count(*) FROM events WHERE sensor='front_door' AND kind='battery'")
+    assert batteries[0][0] == len(first) + 2
+
+
 def test_on_stored_gets_committed_events(broker, store, clock):
     seen = []
     ingest = make_ingest(broker, store, clock, on_stored=lambda events: seen.extend(
