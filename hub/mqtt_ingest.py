@@ -20,8 +20,8 @@ acknowledged on the new connection: the broker redelivers them there (``dup``) a
 copy is the one acknowledged, so a late ack can never acknowledge a different message that the
 broker meanwhile sent under the same, freed, mid.
 
-**States, not repeats.** A door, contact or appliance state is stored only when it changes
-(``hardware.decoders.states``): Zigbee2MQTT repeats a device's state with every battery report,
+**States, not repeats.** A door, contact, mat, lamp or appliance state is stored only when it
+changes (``hardware.decoders.states``): Zigbee2MQTT repeats a device's state with every report,
 and a repeated "open" is not the resident opening the door again.
 
 **Bad input.** A payload that cannot be decoded, or arrives on a topic no device owns, is kept in

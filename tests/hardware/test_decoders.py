@@ -125,15 +125,20 @@ def test_appliance_events_only_on_state_change_and_seeded_after_restart():
     assert [e.kind for e in restarted.apply(readings[:2], {"kettle": 100})] == ["power", "power"]
 
 
-def test_a_reed_switch_or_plug_repeating_its_state_is_one_reading_a_pir_repeating_is_every_one():
+def test_a_state_repeated_is_one_reading_a_pir_repeating_is_every_one():
+    """Zigbee2MQTT republishes each device's state at least hourly: a door, a bed mat, a plug or a
+    lamp saying again what it already said is not the resident doing it again."""
     t = NOW
     states = StateChanges()
-    for sensor, kind in (("wardrobe", "contact"), ("front_door", "door"), ("radio", "appliance")):
+    for sensor, kind in (("wardrobe", "contact"), ("front_door", "door"), ("radio", "appliance"),
+                         ("bed_mat", "pressure"), ("lamp", "light")):
         values = [1, 1, 1, 0, 0, 1]
         out = states.apply([Event(t + dt.timedelta(minutes=50 * i), sensor, kind, v) for i, v in enumerate(values)], {})
         assert [(e.time.hour, e.value) for e in out] == [(8, 1), (10, 0), (12, 1)], kind
     pir = [Event(t + dt.timedelta(minutes=i), "hall_pir", "motion", 1.0) for i in range(3)]
     assert states.apply(pir, {}) == pir  # re-triggered by someone still moving
+    lux = [Event(t + dt.timedelta(minutes=i), "hall_pir", "light", v) for i, v in enumerate([40.0, 1.0, 1.0, 0.0, 0.0])]
+    assert states.apply(lux, {}) == lux  # a light level: every reading is kept
     restarted = StateChanges(seed=lambda sensor, kind: (sensor, kind) == ("wardrobe", "contact"))
     assert restarted.apply([Event(t, "wardrobe", "contact", 1.0)], {}) == []
 
