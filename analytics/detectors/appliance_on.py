@@ -60,7 +60,7 @@ class ApplianceOn:
                     self.often_long[sensor] = (longer, int(a.size))
                     limit = max(limit, float(a.max()) * 1.2)
                 self.limits[sensor] = limit
-        self.prior, self.floor, self.still, self.still_floor = prior_min, floor_min, still_min, still_floor_min
+        self.prior, self.still, self.still_floor = prior_min, still_min, still_floor_min
         #: a fridge's cycles are not the resident's use (``Routine.self_running``)
         self.self_running = frozenset(routine.self_running)
         self.learned = routine.n_days > 0
