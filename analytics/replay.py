@@ -3,8 +3,9 @@
 The contract (``shared/bench/README.md``): learn the routine from everything in ``--history``;
 feed ``--events`` in time order through the same :class:`~analytics.engine.Engine` the hub runs,
 with a :class:`~hub.clock.ManualClock`; keep ticking every ``--tick-seconds`` up to ``--until``;
-write one Alert JSON object per line to ``--alerts-out``. The history's last ``WARM_UP`` goes
-through the engine first, its alerts dropped: they were the live hub's to send then.
+write one Alert JSON object per line to ``--alerts-out``. The history's last ``WARM_UP``, and the
+time from its last reading to the first replayed day, go through the engine first, their alerts
+dropped: they were the live hub's to send then.
 
     eldercare replay --history H.csv --events E.csv --until 2009-08-02T12:00:00 --alerts-out A.jsonl
 """
@@ -69,6 +70,9 @@ def replay(history: list[Event], events: Iterable[Event], until: dt.datetime, *,
     # stuck for a week) was reported then and is still open, not news now. The history's end run
     # through the detectors, what they raise dropped, lets the replay know it as the hub does.
     end = history[-1].time if history else (evs[0].time if evs else until)
+    # the history runs up to the first replayed day: what was raised before
+    # that day began was the hub's to send then, even after the history's last reading
+    start = max(end, dt.datetime.combine(evs[0].time.date(), dt.time())) if evs else end
     warm = bisect.bisect_left(history, end - WARM_UP, key=lambda e: e.time)
     clock = ManualClock(history[warm].time if history else end)
     engine = Engine(routine, clock, household=household, name=name, config=config)
@@ -77,7 +81,8 @@ def replay(history: list[Event], events: Iterable[Event], until: dt.datetime, *,
     engine.prime(history[primed:warm], last_words=last_readings(history[:primed]))
     # what was raised then is dropped: only what holds at the end matters, so the detectors run on
     # the clock's ticks alone (on every reading as well took a fifth of a dense home's replay)
-    for _reported_then in drive(engine, clock, history[warm:], end, tick_seconds, on_each_event=False):
+    before_start = start - dt.timedelta(microseconds=1)  # a tick at midnight is the replayed day's
+    for _reported_then in drive(engine, clock, history[warm:], before_start, tick_seconds, on_each_event=False):
         pass
     yield from drive(engine, clock, evs, until, tick_seconds)
 

@@ -115,6 +115,17 @@ def test_what_already_held_when_the_history_ends_is_not_news_on_the_replayed_day
     assert [(a.kind, a.evidence["sensor"]) for a in alerts] == [("appliance_on", "kettle")]
 
 
+def test_what_was_raised_after_the_last_history_reading_but_before_the_replayed_day_is_not_news():
+    """The history covers the whole of its last day: its readings stop at 21:00, so the hub raised
+    the silence that evening, and the replayed day (an ordinary one) has nothing to report."""
+    from analytics.replay import replay
+
+    day = homes.START + dt.timedelta(days=14)
+    history = [e for e in homes.history(14) if e.time < dt.datetime.combine(day, dt.time(21)) - dt.timedelta(days=1)]
+    alerts = list(replay(history, homes.incident_day("normal", day), dt.datetime.combine(day, dt.time(23))))
+    assert alerts == []
+
+
 def test_detectors_on_ticks_only_hold_the_same_conditions_a_minute_at_most_later():
     """The warm-up drops what it raises: run on the clock's ticks alone, it must still find every
     condition, on the next tick."""
