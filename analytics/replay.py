@@ -70,8 +70,8 @@ def replay(history: list[Event], events: Iterable[Event], until: dt.datetime, *,
     # stuck for a week) was reported then and is still open, not news now. The history's end run
     # through the detectors, what they raise dropped, lets the replay know it as the hub does.
     end = history[-1].time if history else (evs[0].time if evs else until)
-    # the history runs up to the first replayed day: what was raised before
-    # that day began was the hub's to send then, even after the history's last reading
+    # the history runs up to the first replayed day: what was raised before that day began was the
+    # hub's to send then, even after the history's last reading
     start = max(end, dt.datetime.combine(evs[0].time.date(), dt.time())) if evs else end
     warm = bisect.bisect_left(history, end - WARM_UP, key=lambda e: e.time)
     clock = ManualClock(history[warm].time if history else end)

@@ -116,8 +116,8 @@ def test_what_already_held_when_the_history_ends_is_not_news_on_the_replayed_day
 
 
 def test_what_was_raised_after_the_last_history_reading_but_before_the_replayed_day_is_not_news():
-    """The history covers the whole of its last day: its readings stop at 21:00, so the hub raised
-    the silence that evening, and the replayed day (an ordinary one) has nothing to report."""
+    """The history runs up to the replayed day: its readings stop at 21:00 the evening before, so the
+    hub raised the silence that evening, and the replayed day (an ordinary one) has nothing new."""
     from analytics.replay import replay
 
     day = homes.START + dt.timedelta(days=14)
