@@ -80,6 +80,10 @@ INGEST_MIGRATIONS: tuple[str, ...] = (
 
 OnStored = Callable[[list[Event]], None]
 
+#: the value last stored for (household, sensor, kind): what a retained message or a state repeats
+_LAST_VALUE = ("SELECT value FROM events WHERE household=? AND sensor=? AND kind=? "
+               "ORDER BY ts DESC, id DESC LIMIT 1")
+
 #: seconds a partial batch may wait before it is committed (the delay a quiet home's event sees)
 FLUSH_INTERVAL = 0.05
 
@@ -374,13 +378,12 @@ class MqttIngest:
 
     def _same_as_stored(self, conn: sqlite3.Connection, e: Event) -> bool:
         """A retained message is re-sent on every subscribe: skip it when nothing changed."""
-        row = conn.execute("SELECT value FROM events WHERE household=? AND sensor=? AND kind=? "
-                           "ORDER BY ts DESC, id DESC LIMIT 1", (e.household, e.sensor, e.kind)).fetchone()
+        row = conn.execute(_LAST_VALUE, (e.household, e.sensor, e.kind)).fetchone()
         return row is not None and row[0] == e.value
 
     def _last_state(self, sensor: str, kind: str) -> bool | None:
-        rows = self.store.query("SELECT value FROM events WHERE household=? AND sensor=? AND kind=? "
-                                "ORDER BY ts DESC, id DESC LIMIT 1", (self.household, sensor, kind))
+        """The state last stored for this sensor and kind (``StateChanges``' seed after a restart)."""
+        rows = self.store.query(_LAST_VALUE, (self.household, sensor, kind))
         return bool(rows[0][0] > 0) if rows else None
 
     def _ack(self, batch: Sequence[_Delivery]) -> None:
