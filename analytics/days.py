@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from analytics.routine import wake_minute
+from analytics.history_stats import wake_minute
 from analytics.sensors import ActivationTracker, is_sleep_sensor
 from hub.events import Event
 from hub.store import Store

@@ -17,7 +17,8 @@ import numpy as np
 from analytics.days import daily_summary, write_daily_summaries
 from analytics.explain import sms_text, who
 from analytics.modelstore import save_routine
-from analytics.routine import DAY_START_HOUR, KEEP_DAYS, Routine, learn
+from analytics.history_stats import DAY_START_HOUR
+from analytics.routine import KEEP_DAYS, Routine, learn
 from hub.alert import Alert
 from hub.clock import Clock
 from hub.errors import ModelError

@@ -13,7 +13,7 @@ from collections import Counter, deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from analytics.routine import DAY_START_HOUR, NIGHT_WINDOW_MIN, OUT_GRACE_MIN, WAKE_FROM_HOUR, WAKE_QUARTERS
+from analytics.history_stats import DAY_START_HOUR, NIGHT_WINDOW_MIN, OUT_GRACE_MIN, WAKE_FROM_HOUR, WAKE_QUARTERS
 from analytics.sensors import (HELD_KINDS, ActivationTracker, is_appliance, is_front_door, is_sleep_sensor, names_bed,
                                on_level)
 from hub.events import TECHNICAL_KINDS, Event
@@ -67,7 +67,7 @@ class HomeState:
     last_in_bed: dt.datetime | None = None
     last_in_bed_sensor: str = ""
     #: when the resident got up for the day, by the rule the routine learns get-up times with
-    #: (``routine.wake_minute``): the first minute from 03:00 seen to start an hour of activity
+    #: (``history_stats.wake_minute``): the first minute from 03:00 seen to start an hour of activity
     up_for_day: dt.datetime | None = None
     last_front: dt.datetime | None = None
     last_other: dt.datetime | None = None
@@ -123,7 +123,7 @@ class HomeState:
 
         Movement just after the door belongs to leaving; after coming back (the door opened
         while out), any movement means home again. Learning marks time out by the same rule
-        (``routine.out_at``)."""
+        (``history_stats.out_at``)."""
         if self.last_front is None:
             return False
         grace = dt.timedelta(0) if self._door_was_out else _GRACE

@@ -13,7 +13,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from analytics.routine import SLOT_MIN, SLOTS, Routine
+from analytics.history_stats import SLOT_MIN, SLOTS
+from analytics.routine import Routine
 from analytics.state import HomeState
 from hub.config import DetectionConfig
 

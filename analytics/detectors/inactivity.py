@@ -52,7 +52,8 @@ from analytics.detectors import Context, Finding, minute_of_day, shrink, slot_of
 from analytics.detectors.no_wake import NIGHT_END_HOUR, wake_times
 from analytics.explain import duration, how_rare, last_seen, moment, sms_text, thing, who
 from analytics.quiet_budget import QuietBudget, Tail
-from analytics.routine import FOLLOW_FROM_HOUR, FOLLOW_TO_HOUR, Routine
+from analytics.history_stats import FOLLOW_FROM_HOUR, FOLLOW_TO_HOUR
+from analytics.routine import Routine
 from analytics.sensors import is_bed
 from analytics.state import HomeState
 from hub.config import INACTIVITY_BUDGET_PER_30D

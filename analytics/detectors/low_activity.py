@@ -21,7 +21,8 @@ import numpy as np
 
 from analytics.detectors import Context, Finding
 from analytics.explain import clock, duration, moment, sms_text, who
-from analytics.routine import DAY_START_HOUR, Routine
+from analytics.history_stats import DAY_START_HOUR
+from analytics.routine import Routine
 from analytics.state import activity_day
 
 #: the last hour judged: counts by 05:00 the next morning (from 06:00 the next day is counted)

@@ -19,7 +19,8 @@ import numpy as np
 
 from analytics.detectors import Context, Finding, minute_of_day, slot_of, windowed_max
 from analytics.explain import clock, place, sms_text, who
-from analytics.routine import SLOT_MIN, SLOTS, Routine
+from analytics.history_stats import SLOT_MIN, SLOTS
+from analytics.routine import Routine
 from analytics.state import activity_day
 
 #: kinds of sensor a person sets off by walking past or through (not appliances, mats or flushes)

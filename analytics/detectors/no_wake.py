@@ -17,7 +17,8 @@ import numpy as np
 
 from analytics.detectors import Context, Finding, minute_of_day
 from analytics.explain import clock, moment, sms_text, thing, who
-from analytics.routine import WAKE_FROM_HOUR, Routine
+from analytics.history_stats import WAKE_FROM_HOUR
+from analytics.routine import Routine
 
 #: the night ends here: movement from this hour on may be getting up
 NIGHT_END_HOUR = WAKE_FROM_HOUR

@@ -24,7 +24,8 @@ from collections.abc import Callable
 
 from analytics.detectors import Context, Finding
 from analytics.explain import duration, moment, sms_text
-from analytics.routine import LONE_MIN_ACTIVE, SILENCE_FACTOR, SILENCE_FLOOR_MIN, Routine, silence_limit
+from analytics.history_stats import LONE_MIN_ACTIVE
+from analytics.routine import SILENCE_FACTOR, SILENCE_FLOOR_MIN, Routine, silence_limit
 from analytics.state import HomeState
 from hub.events import ACTIVITY_KINDS
 

@@ -83,7 +83,7 @@ def test_back_to_bed_after_a_trip_before_the_usual_get_up_time_is_not_being_up(r
 
 
 def test_getting_up_for_the_day_is_an_hour_of_activity_not_a_trip():
-    """The live rule is the one get-up times are learned by (``routine.wake_minute``)."""
+    """The live rule is the one get-up times are learned by (``history_stats.wake_minute``)."""
     from analytics.state import HomeState
 
     five = MIDNIGHT + dt.timedelta(hours=5)

@@ -7,7 +7,8 @@ import random
 import numpy as np
 import pytest
 
-from analytics.routine import SLOTS, learn, out_at, wake_minute
+from analytics.history_stats import SLOTS, out_at
+from analytics.routine import learn
 from analytics.state import HomeState
 from hub.events import Event
 from tests.analytics import homes
@@ -17,26 +18,6 @@ def test_learns_get_up_time_not_the_night_toilet_trip(routine):
     wakes = np.asarray(routine.wake_minutes)
     assert len(wakes) == 21
     assert np.all((wakes >= 6 * 60 + 40) & (wakes <= 7 * 60 + 20))
-
-
-def test_the_learned_get_up_time_is_the_one_the_live_rule_sees():
-    """No_wake compares today's live get-up time with learned ones: both rules must give the same
-    minute on the same morning, whatever the seconds and however the quarters of the hour fill."""
-    midnight = dt.datetime(2024, 3, 4)
-    for seed in range(150):
-        rng = random.Random(seed)
-        times = []
-        t = midnight + dt.timedelta(hours=3, seconds=rng.randint(0, 3 * 3600))
-        while t < midnight + dt.timedelta(hours=13):
-            times.append(t)
-            t += dt.timedelta(seconds=rng.choice([rng.randint(20, 600), rng.randint(600, 2400)]))
-        state = HomeState(started=midnight)
-        for when in times:
-            state.update(Event(when, "kitchen_pir", "motion", 1.0))
-            state.update(Event(when + dt.timedelta(seconds=5), "kitchen_pir", "motion", 0.0))
-        learned = wake_minute(np.array([(x - midnight).total_seconds() / 60 for x in times]), 0.0)
-        assert state.up_for_day is not None, seed
-        assert learned == (state.up_for_day - midnight).total_seconds() / 60, seed
 
 
 def test_the_learned_night_counts_the_places_the_live_state_sees():
