@@ -80,6 +80,44 @@ def test_household_charts_drawn_from_stored_data(page, live_panel, world):
     page.screenshot(path=str(SCREENSHOTS / "household.png"), full_page=True)
 
 
+#: true once no chart card reaches past the page's main column and nothing scrolls sideways
+_CHARTS_FIT = """() => { const edge = document.querySelector('main').getBoundingClientRect().right;
+    const doc = document.documentElement;
+    return doc.scrollWidth <= doc.clientWidth
+        && [...document.querySelectorAll('.charts .card')].every(c => c.getBoundingClientRect().right <= edge + 1); }"""
+
+
+def test_charts_follow_the_window_narrower_and_wider_again(page, live_panel):
+    """A caseworker snaps the window to half the screen and back: the charts shrink and grow with
+    it. (A grid column used to keep the width of the canvas last drawn in it, pushing the charts
+    off the page, 2,500 px wide, once the window was wide again.)"""
+    log_in(page, live_panel, "carol")
+    page.goto(live_panel.url + "/households/edith")
+    page.wait_for_selector(".charts[data-ready='1']", timeout=10_000)
+    for width in (700, 1360, 1900, 1360):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.wait_for_function(_CHARTS_FIT, timeout=5_000)
+        card = page.locator(".charts .card").first.bounding_box()
+        assert card["width"] <= width, width
+
+
+@pytest.mark.parametrize("path", ["/caseload", "/households/edith", "/alerts", "/alerts/first"])
+def test_every_page_fits_a_phone_screen(page, live_panel, world, path):
+    """Nothing runs off a 360 px phone screen: the forms wrap, a wide table scrolls in its card."""
+    if path == "/alerts/first":
+        path = f"/alerts/{world.book.list(households=['edith'], states=['open'])[0].id}"
+    page.set_viewport_size({"width": 360, "height": 780})
+    log_in(page, live_panel, "carol")
+    page.goto(live_panel.url + path)
+    page.wait_for_load_state()
+    wide = page.evaluate("""() => [...document.querySelectorAll('body *')]
+        .filter(e => !e.closest('.card, .topbar') || e.matches('.card'))
+        .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
+        .map(e => e.tagName + '.' + e.className)""")
+    assert wide == []
+    assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+
+
 def test_acknowledge_and_resolve_change_it_everywhere(page, live_panel, world):
     alert_id = world.book.list(households=["edith"], states=["open"])[0].id
     log_in(page, live_panel, "carol")
