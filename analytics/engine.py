@@ -37,6 +37,9 @@ _REPORTED = dt.timedelta(hours=36)
 #: the resident moving through this many places within 30 minutes ends a reported silence: a
 #: new silence after that is a new incident (back home after days away, then a fall)
 _BACK_PLACES = 3
+#: places the resident was up in since a silence was reported that make a morning not up a new
+#: incident (one place alone may be a sensor stirring in an empty home)
+_UP_PLACES = 2
 #: how long a raised once-only condition is remembered
 _ONCE_MEMORY = dt.timedelta(days=3)
 
@@ -62,6 +65,8 @@ class Engine:
         self._back_since_report = False
         #: the activity day on which a silence (inactivity, no_wake) was last reported
         self._silence_day: dt.date | None = None
+        #: places (not the bed or bedroom) the resident was up in since the silence last reported
+        self._up_places: set[str] = set()
 
     @property
     def active(self) -> dict[str, Alert]:
@@ -89,11 +94,18 @@ class Engine:
         ``last_words``: each sensor's last reading from before them (``state.last_readings``)."""
         self.state.recall(last_words)
         for e in events:
-            self.state.update(e)
+            self._take(e)
+
+    def _take(self, e: Event) -> None:
+        """Update the live state with one event, noting the places the resident is up in after a
+        silence was reported (the state sets ``last_up`` only for an activation out of bed)."""
+        up_before = self.state.last_up
+        if self.state.update(e) and self.state.last_up is not up_before and self._silence_reported is not None:
+            self._up_places.add(e.sensor)
 
     def on_event(self, event: Event) -> list[Alert]:
         """Take in one event (in time order) and return the alerts it leads to."""
-        self.state.update(event)
+        self._take(event)
         return self._evaluate()
 
     def tick(self) -> list[Alert]:
@@ -133,6 +145,9 @@ class Engine:
                 # a new silence once the resident is back is a new incident (home after days away,
                 # then a fall); the day's low count is still the silence already reported
                 back = self._back_since_report and f.kind in _SILENCE_LEADERS
+                # up in two places since (the kitchen, then the bathroom at night), then not up
+                # this morning: a new incident, though the day's count is still low
+                back = back or (f.kind == "no_wake" and len(self._up_places) >= _UP_PLACES)
                 if dormant and not back:
                     continue  # silent for a whole day already: reported when it began
             alert = Alert(time=now, household=self.household, kind=f.kind, severity=f.severity,
@@ -140,6 +155,7 @@ class Engine:
             self._active[cond] = alert
             if f.kind in _SILENCE_KINDS:
                 self._silence_reported, self._back_since_report = now, False
+                self._up_places = set()
             if f.kind in _SILENCE_LEADERS:
                 self._silence_day = activity_day(now)
             if f.once:

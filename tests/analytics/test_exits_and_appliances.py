@@ -419,3 +419,31 @@ def test_a_new_silence_after_coming_home_is_reported_though_the_home_was_empty()
     raised += engine.tick()
     assert [a.kind for a in raised] == ["inactivity", "inactivity"]
     assert raised[1].time == t0 + 7 * hour
+
+
+def test_not_up_after_being_up_in_two_places_since_a_quiet_day_was_reported_is_reported():
+    """A quiet day reported at noon, the resident seen in the kitchen and the bathroom that evening,
+    then not up the next morning: a new incident (the evening showed her up and about), not the
+    same silence again. A home where only one sensor has stirred since (the kitchen, as readings
+    while away can) stays the silence already reported."""
+    routine = learn(homes.history(21), "h")
+    noon = dt.datetime.combine(homes.START + dt.timedelta(days=22), dt.time(12))
+    morning = noon + dt.timedelta(hours=22)  # 10:00 the next day
+    quiet = Finding("low_activity:day", "low_activity", "medium", "Quiet day", once=True)
+    not_up = Finding("no_wake:next", "no_wake", "high", "Not up", once=True)
+
+    def run(evening: list[tuple[int, str]]) -> list[str]:
+        clock = ManualClock(noon)
+        engine = Engine(routine, clock, household="h", detectors=[
+            _During(quiet, (noon, noon + dt.timedelta(minutes=1))),
+            _During(not_up, (morning, morning + dt.timedelta(hours=1)))])
+        raised = engine.tick()
+        for hour, sensor in evening:
+            clock.set(noon + dt.timedelta(hours=hour))
+            raised += engine.on_event(Event(clock.now(), sensor, "motion", 1.0))
+        clock.set(morning)
+        raised += engine.tick()
+        return [a.kind for a in raised]
+
+    assert run([(9, "kitchen_pir"), (10, "bathroom_pir")]) == ["low_activity", "no_wake"]
+    assert run([(9, "kitchen_pir"), (10, "kitchen_pir")]) == ["low_activity"]
