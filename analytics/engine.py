@@ -30,8 +30,9 @@ log = logging.getLogger(__name__)
 _SILENCE_KINDS = frozenset({"inactivity", "no_wake", "low_activity"})
 _SILENCE_LEADERS = frozenset({"inactivity", "no_wake"})
 #: a home with fewer activations in 24 h than this share of a usual day is empty (away, or the
-#: sensors are down, as on an absent day): once its silence has been reported (within
-#: ``_REPORTED``) it is not reported again each day
+#: sensors are down, as on an absent day): once its silence has been reported it is not reported
+#: again each day, however long the home stays empty; once the resident was back, only within
+#: ``_REPORTED`` of the report (the day of the return)
 DORMANT_RATIO = ABSENT_RATIO
 _REPORTED = dt.timedelta(hours=36)
 #: the resident moving through this many places within 30 minutes ends a reported silence: a
@@ -140,7 +141,8 @@ class Engine:
                 continue  # today's quiet was already reported as a silence
             if f.kind in _SILENCE_KINDS:
                 if dormant is None:
-                    reported = self._silence_reported is not None and now - self._silence_reported <= _REPORTED
+                    since = self._silence_reported
+                    reported = since is not None and (not self._back_since_report or now - since <= _REPORTED)
                     dormant = reported and self.state.count_last_day(now) < self._dormant_below
                 # a new silence once the resident is back is a new incident (home after days away,
                 # then a fall); the day's low count is still the silence already reported

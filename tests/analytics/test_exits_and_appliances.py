@@ -447,3 +447,22 @@ def test_not_up_after_being_up_in_two_places_since_a_quiet_day_was_reported_is_r
 
     assert run([(9, "kitchen_pir"), (10, "bathroom_pir")]) == ["low_activity", "no_wake"]
     assert run([(9, "kitchen_pir"), (10, "kitchen_pir")]) == ["low_activity"]
+
+
+def test_an_empty_home_reported_not_up_is_not_reported_again_two_days_on():
+    """'Not up' reported, then nothing in the home for two days: the silence was told when it began
+    (and the alert escalates until someone takes it), it is not news again 36 hours later. Once the
+    resident is back, a new silence is (test above)."""
+    routine = learn(homes.history(21), "h")
+    t0 = dt.datetime.combine(homes.START + dt.timedelta(days=22), dt.time(10))
+    clock = ManualClock(t0)
+    not_up = Finding("no_wake:day", "no_wake", "high", "Not up", once=True)
+    silence = Finding("inactivity", "inactivity", "critical", "No movement")
+    engine = Engine(routine, clock, household="h", detectors=[
+        _During(not_up, (t0, t0 + dt.timedelta(hours=11))),
+        _During(silence, (t0 + dt.timedelta(hours=11), t0 + dt.timedelta(hours=60)))])
+    raised = []
+    for h in range(0, 60, 1):
+        clock.set(t0 + dt.timedelta(hours=h))
+        raised += engine.tick()
+    assert [a.kind for a in raised] == ["no_wake"]
