@@ -292,7 +292,8 @@ def out_at(t_front: np.ndarray, t_other: np.ndarray, at: np.ndarray) -> np.ndarr
 def moves_and_home(t: np.ndarray, bed: np.ndarray, front: np.ndarray, day_idx: np.ndarray,
                     covered_until: float) -> tuple[np.ndarray, np.ndarray]:
     """Per activity day (06:00 to 06:00) and hour: cumulative activations of non-bed sensors, and
-    cumulative minutes at home (not after the door with nothing since, as the live state sees it). NaN for hours past ``covered_until``."""
+    cumulative minutes at home (not after the door with nothing since, as the live state sees it);
+    NaN for the hours past ``covered_until``."""
     n = len(day_idx)
     moves = np.zeros((n, 24), dtype=np.float32)
     home_min = np.zeros((n, 24), dtype=np.float32)
