@@ -236,8 +236,9 @@ def learn(events: Iterable[Event], household: str = "", *, drop_absent: bool = T
     activity = _activity_by_hour(t, sid, day_idx, covered_until)
     # night: most distinct non-bed places (and most minutes with movement) within the trailing
     # 30 minutes, per slot
-    night = stats.night_places(t[~bed], sid[~bed], day_idx)
-    night_minutes = stats.night_minutes(t[~bed], day_idx)
+    nonbed_t = t[~bed]
+    night = stats.night_places(nonbed_t, sid[~bed], day_idx)
+    night_minutes = stats.night_minutes(nonbed_t, day_idx)
     moves, home_min = stats.moves_and_home(t, bed, front, day_idx, covered_until)
     for sensor, since in r.on_since.items():
         if is_appliance(sensor, kinds[sensor]):
@@ -252,7 +253,6 @@ def learn(events: Iterable[Event], household: str = "", *, drop_absent: bool = T
     absent_days = [d for d, ok in zip(days, present) if not ok]
     days = [d for d, ok in zip(days, present) if ok]
     day_idx = day_idx[present]
-    nonbed_t = t[~bed]
     wakes = (stats.wake_minute(nonbed_t, float(d * 1440)) for d in day_idx)
     wake_by_day = [round(w, 1) if w is not None else -1.0 for w in wakes]
     t_front, t_other = t[front], t[~front]
