@@ -12,6 +12,11 @@ fires below ``spread_factor`` times the ``spread_q`` quantile of those lows, kep
 ``floor`` and ``ceiling`` of the usual pace. A household whose ordinary days vary widely thus
 gets a lower threshold than a regular one, and checking every hour costs no more false alerts
 than the history days themselves would have raised.
+
+Before this person's morning deadline (``no_wake``'s), a day is judged only once they are up for
+the day, by the rule their get-up times are learned with: a late morning is the morning check's to
+report, and a late riser's day counted from 06:00 minutes after she got up is far behind without
+being quiet.
 """
 from __future__ import annotations
 
@@ -19,7 +24,8 @@ import datetime as dt
 
 import numpy as np
 
-from analytics.detectors import Context, Finding
+from analytics.detectors import Context, Finding, minute_of_day
+from analytics.detectors.no_wake import wake_times
 from analytics.explain import clock, duration, moment, sms_text, who
 from analytics.history_stats import DAY_START_HOUR
 from analytics.routine import Routine
@@ -44,6 +50,7 @@ class LowActivity:
         self.usual = np.zeros(24)
         self.threshold = floor
         self.ok = self.n_days >= min_days
+        self.wake_deadline = wake_times(routine).deadline
         if not self.ok:
             return
         with np.errstate(all="ignore"):
@@ -69,6 +76,8 @@ class LowActivity:
         hour = int((now.hour - DAY_START_HOUR - 1) % 24)  # the last hour that has ended, since 06:00
         if not self.first_column <= hour <= _LAST_COLUMN or s.out:
             return []  # too early to judge; a day out is not a quiet day at home
+        if DAY_START_HOUR * 60 <= minute_of_day(now) < self.wake_deadline and not s.up_today(now):
+            return []  # a late morning is no_wake's to judge; a pace from minutes after rising says nothing
         home = s.home_minutes_today(now)
         expected = float(self.usual[hour]) * home
         if home < self.min_home or expected < self.min_expected:

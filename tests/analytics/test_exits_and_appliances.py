@@ -350,6 +350,30 @@ def test_low_activity_is_calibrated_on_the_first_hour_it_judges():
     assert [a.kind for a in found] == ["low_activity"] and found[0].time.hour >= 11
 
 
+def test_a_late_riser_up_later_than_usual_is_not_a_quiet_day():
+    """She gets up between 09:00 and 11:00. Up at 11:00 today, her day counted from 06:00 is far
+    behind for its first half hour: the pace is judged once she is up for the day (no_wake judges a
+    late morning). A day she is up at 10:00 and barely moves is still a quiet day."""
+    def day(d: dt.date, up_at: float, pace: float = 30.0) -> list[Event]:
+        rising = dt.datetime.combine(d, dt.time()) + dt.timedelta(hours=up_at)
+        return _paced(rising, 22 - up_at, pace)
+
+    start = dt.date(2024, 3, 1)
+    history = [e for i in range(20) for e in day(start + dt.timedelta(days=i), 9 + (i % 5) / 2)]
+    routine = learn(history, "h")
+    today = start + dt.timedelta(days=20)
+
+    def low(events):
+        clock = ManualClock(history[-1].time)
+        engine = Engine(routine, clock, household="h", detectors=[LowActivity(routine)])
+        engine.prime(history)
+        return list(drive(engine, clock, events, dt.datetime.combine(today, dt.time(23, 30))))
+
+    assert low(day(today, 11)) == []
+    found = low(day(today, 10, pace=2.0))
+    assert [a.kind for a in found] == ["low_activity"]
+
+
 class _Breaks:
     """A test detector with a bug: it raises from a given time on."""
 

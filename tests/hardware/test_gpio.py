@@ -174,7 +174,7 @@ def test_ldr_reports_light_dark_and_level(mock_factory, clock):
         while ldr.device.value < 0.8 and time.monotonic() < deadline:   # let the 5-reading queue fill
             time.sleep(0.01)
         level = ldr.sample_once()
-        assert 80 <= level <= 100
+        assert 50 <= level <= 100  # charged in 1 ms of 10: about 90, less on a busy machine (real time)
         assert sink.next().value == level
         ldr.sample_once()                                        # same level: nothing new to say
         pin.charge_time = 0.02
