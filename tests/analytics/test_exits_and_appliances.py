@@ -327,6 +327,19 @@ def _paced(start: dt.datetime, hours: float, per_hour: float) -> list[Event]:
             for i in range(n)]
 
 
+def _quiet_days(history: list[Event], today: dt.date):
+    """A function replaying a day's events after ``history`` through the quiet-day detector alone,
+    returning its alerts up to 23:30 of ``today``."""
+    routine = learn(history, "h")
+
+    def low(events: list[Event]) -> list:
+        clock = ManualClock(history[-1].time)
+        engine = Engine(routine, clock, household="h", detectors=[LowActivity(routine)])
+        engine.prime(history)
+        return list(drive(engine, clock, events, dt.datetime.combine(today, dt.time(23, 30))))
+    return low
+
+
 def test_low_activity_is_calibrated_on_the_first_hour_it_judges():
     """On a third of her days the resident potters slowly until 11:00: such a morning, judged at
     11:00, is no alarm; a day far slower still, all day long, is."""
@@ -336,14 +349,8 @@ def test_low_activity_is_calibrated_on_the_first_hour_it_judges():
 
     start = dt.date(2024, 3, 1)
     history = [e for i in range(20) for e in day(start + dt.timedelta(days=i), 2.5 if i % 3 == 1 else 12.0)]
-    routine = learn(history, "h")
     today = start + dt.timedelta(days=20)
-
-    def low(events):
-        clock = ManualClock(history[-1].time)
-        engine = Engine(routine, clock, household="h", detectors=[LowActivity(routine)])
-        engine.prime(history)
-        return list(drive(engine, clock, events, dt.datetime.combine(today, dt.time(23, 30))))
+    low = _quiet_days(history, today)
 
     assert low(day(today, 2.5)) == []
     found = low(day(today, 1.0, pace=1.0))
@@ -360,14 +367,8 @@ def test_a_late_riser_up_later_than_usual_is_not_a_quiet_day():
 
     start = dt.date(2024, 3, 1)
     history = [e for i in range(20) for e in day(start + dt.timedelta(days=i), 9 + (i % 5) / 2)]
-    routine = learn(history, "h")
     today = start + dt.timedelta(days=20)
-
-    def low(events):
-        clock = ManualClock(history[-1].time)
-        engine = Engine(routine, clock, household="h", detectors=[LowActivity(routine)])
-        engine.prime(history)
-        return list(drive(engine, clock, events, dt.datetime.combine(today, dt.time(23, 30))))
+    low = _quiet_days(history, today)
 
     assert low(day(today, 11)) == []
     found = low(day(today, 10, pace=2.0))
