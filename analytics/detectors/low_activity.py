@@ -76,8 +76,10 @@ class LowActivity:
         hour = int((now.hour - DAY_START_HOUR - 1) % 24)  # the last hour that has ended, since 06:00
         if not self.first_column <= hour <= _LAST_COLUMN or s.out:
             return []  # too early to judge; a day out is not a quiet day at home
+        # a late morning is no_wake's to judge; a pace from minutes after rising says nothing. From
+        # 06:00 only: the hours after midnight still close the day before, which is judged as ever
         if DAY_START_HOUR * 60 <= minute_of_day(now) < self.wake_deadline and not s.up_today(now):
-            return []  # a late morning is no_wake's to judge; a pace from minutes after rising says nothing
+            return []
         home = s.home_minutes_today(now)
         expected = float(self.usual[hour]) * home
         if home < self.min_home or expected < self.min_expected:
