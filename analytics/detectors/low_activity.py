@@ -13,10 +13,12 @@ fires below ``spread_factor`` times the ``spread_q`` quantile of those lows, kep
 gets a lower threshold than a regular one, and checking every hour costs no more false alerts
 than the history days themselves would have raised.
 
-Before this person's morning deadline (``no_wake``'s), a day is judged only once they are up for
-the day, by the rule their get-up times are learned with: a late morning is the morning check's to
-report, and a late riser's day counted from 06:00 minutes after she got up is far behind without
-being quiet.
+A day is judged from an hour after the resident got up (by the rule get-up times are learned
+with), or from an hour after the morning deadline (``no_wake``'s) when not up by then: a late
+morning is the morning check's to report, and a day counted from 06:00 is far behind in the first
+hour after a late get-up without being quiet. The threshold is calibrated on the same hours, so a
+late riser's lie-ins, which the check never judges, do not teach it that a near-empty day is
+ordinary.
 """
 from __future__ import annotations
 
@@ -29,8 +31,10 @@ from analytics.detectors.no_wake import wake_times
 from analytics.explain import clock, duration, moment, sms_text, who
 from analytics.history_stats import DAY_START_HOUR
 from analytics.routine import Routine
-from analytics.state import activity_day
+from analytics.state import HomeState, activity_day
 
+#: a day is judged from this long after getting up (or after the morning deadline, if not up)
+UP_FOR_MIN = 60.0
 #: the last hour judged: counts by 05:00 the next morning (from 06:00 the next day is counted)
 _LAST_COLUMN = 22
 
@@ -60,6 +64,7 @@ class LowActivity:
             checked = (home >= min_home_min) & (expected >= min_expected)
             checked[:, : self.first_column] = False  # calibrated on exactly the hours judged
             checked[:, _LAST_COLUMN + 1:] = False
+            checked &= ~self._waiting(routine)
             ratio = np.where(checked, moves / np.maximum(expected, 1e-9), np.nan)
             lows = np.nanmin(np.where(np.isnan(ratio), np.inf, ratio), axis=1)
         lows = lows[np.isfinite(lows)]
@@ -67,6 +72,23 @@ class LowActivity:
             self.ok = False
             return
         self.threshold = float(np.clip(spread_factor * np.quantile(lows, spread_q), floor, ceiling))
+
+    def _waiting(self, routine: Routine) -> np.ndarray:
+        """Per history day and hour column: whether the live check would still have been waiting
+        for the day to say something when that hour ended (``_waiting_for_the_day``)."""
+        wake = np.asarray(routine.wake_by_day, dtype=float).reshape(-1, 1)  # -1: not known to be up
+        ends = (DAY_START_HOUR + 1 + np.arange(24, dtype=float))[None, :] * 60  # column h counts by its end
+        judged_from = np.minimum(np.where(wake >= 0, wake, np.inf), self.wake_deadline) + UP_FOR_MIN
+        return ends < judged_from
+
+    def _waiting_for_the_day(self, s: HomeState, now: dt.datetime) -> bool:
+        """Whether today's pace says nothing yet (an hour after getting up, or after the morning
+        deadline, has not come). From 06:00 only: the hours after midnight close the day before."""
+        minute = minute_of_day(now)
+        if minute < DAY_START_HOUR * 60:
+            return False
+        up = minute_of_day(s.up_for_day) if s.up_today(now) else float("inf")
+        return minute < min(up, self.wake_deadline) + UP_FOR_MIN
 
     def check(self, ctx: Context) -> list[Finding]:
         """Raise once per day when the pace at home so far is far below the usual pace."""
@@ -76,9 +98,7 @@ class LowActivity:
         hour = int((now.hour - DAY_START_HOUR - 1) % 24)  # the last hour that has ended, since 06:00
         if not self.first_column <= hour <= _LAST_COLUMN or s.out:
             return []  # too early to judge; a day out is not a quiet day at home
-        # a late morning is no_wake's to judge; a pace from minutes after rising says nothing. From
-        # 06:00 only: the hours after midnight still close the day before, which is judged as ever
-        if DAY_START_HOUR * 60 <= minute_of_day(now) < self.wake_deadline and not s.up_today(now):
+        if self._waiting_for_the_day(s, now):
             return []
         home = s.home_minutes_today(now)
         expected = float(self.usual[hour]) * home

@@ -375,6 +375,26 @@ def test_a_late_riser_up_later_than_usual_is_not_a_quiet_day():
     assert [a.kind for a in found] == ["low_activity"]
 
 
+def test_a_late_risers_lie_ins_do_not_blunt_the_quiet_day_check():
+    """She gets up between 09:00 and 10:00, and at noon one day in four. Those lie-ins are no_wake's
+    to judge (its deadline is after noon), so they do not teach the quiet-day check that a day at a
+    tenth of her pace is ordinary: up at 09:30 and moving at under a seventh of it is a quiet day,
+    while another lie-in, or getting up just before the deadline, is not."""
+    def day(d: dt.date, up_at: float, pace: float = 30.0) -> list[Event]:
+        rising = dt.datetime.combine(d, dt.time()) + dt.timedelta(hours=up_at)
+        return _paced(rising, 22 - up_at, pace)
+
+    start = dt.date(2024, 3, 1)
+    history = [e for i in range(20)
+               for e in day(start + dt.timedelta(days=i), 12 if i % 4 == 3 else 9 + (i % 3) / 2)]
+    today = start + dt.timedelta(days=20)
+    low = _quiet_days(history, today)
+
+    found = low(day(today, 9.5, pace=4.0))
+    assert [a.kind for a in found] == ["low_activity"]
+    assert low(day(today, 12)) == [] and low(day(today, 12.6)) == []
+
+
 class _Breaks:
     """A test detector with a bug: it raises from a given time on."""
 
