@@ -357,42 +357,40 @@ def test_low_activity_is_calibrated_on_the_first_hour_it_judges():
     assert [a.kind for a in found] == ["low_activity"] and found[0].time.hour >= 11
 
 
+def _up_at(d: dt.date, up_at: float, pace: float = 30.0) -> list[Event]:
+    """A day the resident gets up at ``up_at`` o'clock and moves at ``pace`` a hour until 22:00."""
+    rising = dt.datetime.combine(d, dt.time()) + dt.timedelta(hours=up_at)
+    return _paced(rising, 22 - up_at, pace)
+
+
 def test_a_late_riser_up_later_than_usual_is_not_a_quiet_day():
     """She gets up between 09:00 and 11:00. Up at 11:00 today, her day counted from 06:00 is far
-    behind for its first half hour: the pace is judged once she is up for the day (no_wake judges a
+    behind for its first hour: the pace is judged from an hour after she got up (no_wake judges a
     late morning). A day she is up at 10:00 and barely moves is still a quiet day."""
-    def day(d: dt.date, up_at: float, pace: float = 30.0) -> list[Event]:
-        rising = dt.datetime.combine(d, dt.time()) + dt.timedelta(hours=up_at)
-        return _paced(rising, 22 - up_at, pace)
-
     start = dt.date(2024, 3, 1)
-    history = [e for i in range(20) for e in day(start + dt.timedelta(days=i), 9 + (i % 5) / 2)]
+    history = [e for i in range(20) for e in _up_at(start + dt.timedelta(days=i), 9 + (i % 5) / 2)]
     today = start + dt.timedelta(days=20)
     low = _quiet_days(history, today)
 
-    assert low(day(today, 11)) == []
-    found = low(day(today, 10, pace=2.0))
+    assert low(_up_at(today, 11)) == []
+    found = low(_up_at(today, 10, pace=2.0))
     assert [a.kind for a in found] == ["low_activity"]
 
 
 def test_a_late_risers_lie_ins_do_not_blunt_the_quiet_day_check():
     """She gets up between 09:00 and 10:00, and at noon one day in four. Those lie-ins are no_wake's
-    to judge (its deadline is after noon), so they do not teach the quiet-day check that a day at a
-    tenth of her pace is ordinary: up at 09:30 and moving at under a seventh of it is a quiet day,
+    to judge (its deadline is after noon), so their empty mornings do not teach the quiet-day check
+    that a near-empty day is ordinary: up at 09:30 and moving at under a seventh of it is a quiet day,
     while another lie-in, or getting up just before the deadline, is not."""
-    def day(d: dt.date, up_at: float, pace: float = 30.0) -> list[Event]:
-        rising = dt.datetime.combine(d, dt.time()) + dt.timedelta(hours=up_at)
-        return _paced(rising, 22 - up_at, pace)
-
     start = dt.date(2024, 3, 1)
     history = [e for i in range(20)
-               for e in day(start + dt.timedelta(days=i), 12 if i % 4 == 3 else 9 + (i % 3) / 2)]
+               for e in _up_at(start + dt.timedelta(days=i), 12 if i % 4 == 3 else 9 + (i % 3) / 2)]
     today = start + dt.timedelta(days=20)
     low = _quiet_days(history, today)
 
-    found = low(day(today, 9.5, pace=4.0))
+    found = low(_up_at(today, 9.5, pace=4.0))
     assert [a.kind for a in found] == ["low_activity"]
-    assert low(day(today, 12)) == [] and low(day(today, 12.6)) == []
+    assert low(_up_at(today, 12)) == [] and low(_up_at(today, 12.6)) == []
 
 
 class _Breaks:
