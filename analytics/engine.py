@@ -133,7 +133,7 @@ class Engine:
         new: list[Alert] = []
         dormant = None
         for cond, f in holding.items():
-            if cond in self._active or (f.once and cond in self._raised_once):
+            if cond in self._active or (f.once and cond in self._raised_once) or f.stale:
                 continue
             if f.kind in _SILENCE_KINDS and any(a.kind in _SILENCE_LEADERS for a in self._active.values()):
                 continue  # the same silence is already reported

@@ -27,16 +27,20 @@ import numpy as np
 from analytics import history_stats as stats
 from analytics.history_stats import DAY_START_HOUR, SLOT_MIN, SLOTS
 from analytics.sensors import HELD_KINDS, ActivationTracker, is_appliance, is_front_door, is_sleep_sensor, on_level
-from hub.events import Event
+from hub.events import TECHNICAL_KINDS, Event
 
 #: hours from DAY_START_HOUR to midnight
 DAY_HOURS = 24 - DAY_START_HOUR
 #: how many of the most recent days are kept in the per-day matrices
 KEEP_DAYS = 56
 #: a sensor is silent far longer than its own normal past this many times its longest silence in
-#: the history, and never before a day (``silence_limit``)
+#: the history, and never before a day (``silence_limit``) ...
 SILENCE_FACTOR = 2.0
 SILENCE_FLOOR_MIN = 24 * 60.0
+#: ... unless it is never silent for long (a heartbeat, a meter's periodic report): then past this
+#: many times its longest silence, and never before an hour
+HEARTBEAT_FACTOR = 4.0
+HEARTBEAT_FLOOR_MIN = 60.0
 #: a day with less activity than this fraction of the median day is an absent day
 ABSENT_RATIO = 0.15
 
@@ -193,8 +197,16 @@ def empty_routine(household: str = "", when: dt.datetime | None = None) -> Routi
 def silence_limit(longest_min: float | None, factor: float = SILENCE_FACTOR,
                   floor_min: float = SILENCE_FLOOR_MIN) -> float:
     """Minutes of silence after which a sensor whose longest silence was ``longest_min`` (None:
-    unknown) counts as offline."""
-    return max(factor * (longest_min or 0.0), floor_min)
+    unknown) counts as offline.
+
+    A motion sensor in a room used once a day is silent for most of a day, so its limit is at
+    least ``floor_min``. A sensor that was never silent for long in weeks (a Zigbee device's
+    hourly heartbeat, a meter reporting every few minutes) shows that it is dead long before: its
+    limit is ``HEARTBEAT_FACTOR`` times its longest silence (at least an hour) when that is
+    shorter. The limit grows with the longest silence throughout."""
+    if longest_min is None:
+        return floor_min
+    return max(factor * longest_min, min(floor_min, max(HEARTBEAT_FACTOR * longest_min, HEARTBEAT_FLOOR_MIN)))
 
 
 def learn(events: Iterable[Event], household: str = "", *, drop_absent: bool = True,
@@ -204,10 +216,13 @@ def learn(events: Iterable[Event], household: str = "", *, drop_absent: bool = T
     An empty history gives :func:`empty_routine`. ``drop_absent=False`` keeps nearly silent days
     (to describe a day rather than learn what is normal). ``until`` is when the history is
     complete up to (default: the midnight after its last event)."""
-    evs = sorted((e for e in events if e.is_activity), key=lambda e: e.time)
-    if not evs:
+    # equipment reports (a battery level, "online") are read too: they show a sensor is alive
+    evs = sorted(events, key=lambda e: e.time)
+    first = next((e.time for e in evs if e.is_activity), None)
+    if first is None:
         return empty_routine(household)
-    r = _read(evs)
+    last = next(e.time for e in reversed(evs) if e.is_activity)
+    r = _read(evs, first, last)
     kinds, names, end_m = r.kinds, r.names, r.end_m
     sensor_ids = {s: i for i, s in names.items()}
     sleep = {s for s in kinds if is_sleep_sensor(s, kinds[s], r.rooms[s])}
@@ -260,7 +275,7 @@ def learn(events: Iterable[Event], household: str = "", *, drop_absent: bool = T
     window_start = float(day_idx[0] * 1440) if day_idx.size else r.first_m
     in_window = t >= window_start
     return Routine(
-        household=household, origin=r.origin, history_start=evs[0].time, history_end=evs[-1].time, days=days,
+        household=household, origin=r.origin, history_start=first, history_end=last, days=days,
         quiet=quiet[present], activity=activity[present], night=night[present],
         night_minutes=night_minutes[present], home=home[present], absent_days=absent_days,
         wake_minutes=[w for w in wake_by_day if w >= 0], wake_by_day=wake_by_day,
@@ -293,9 +308,10 @@ class _Readings:
     max_silence: dict[str, float]  #: each sensor's longest silence
 
 
-def _read(evs: list[Event]) -> _Readings:
-    """Read activity events (sorted by time) once: activations, on-times and silences."""
-    first, last = evs[0].time, evs[-1].time
+def _read(evs: list[Event], first: dt.datetime, last: dt.datetime) -> _Readings:
+    """Read the readings (sorted by time) once: activations, on-times and silences. Each sensor's
+    silences are between any of its reports, as the live state counts them; the rest is about the
+    resident's readings only, the first and last of which are ``first`` and ``last``."""
     origin = dt.datetime.combine(first.date(), dt.time())
     tracker = ActivationTracker()
     acts: list[float] = []
@@ -311,12 +327,14 @@ def _read(evs: list[Event]) -> _Readings:
     for e in evs:  # every reading of weeks of history: kept lean
         sensor = e.sensor
         m = (e.time - origin).total_seconds() / 60.0
-        if sensor not in kinds:
-            kinds[sensor], rooms[sensor] = e.kind, e.room
         silence = m - last_report.get(sensor, first_m)
         if silence > max_silence.get(sensor, 0.0):
             max_silence[sensor] = silence
         last_report[sensor] = m
+        if e.kind in TECHNICAL_KINDS:
+            continue
+        if sensor not in kinds:
+            kinds[sensor], rooms[sensor] = e.kind, e.room
         on = on_level(e)
         if e.kind in HELD_KINDS:
             if on:

@@ -31,6 +31,9 @@ class Finding:
     evidence: dict[str, Any] = field(default_factory=dict)
     #: raise this condition at most once, even if it clears and holds again (per-day conditions)
     once: bool = False
+    #: still holding (an alert raised for it stays raised) but no longer true as told: never
+    #: raised from now on (a silence broken by a reading or two, not yet clearly over)
+    stale: bool = False
 
 
 @dataclass(frozen=True)

@@ -181,13 +181,15 @@ class Inactivity:
         self._raised_for, self._raised_at = s.last_activation, ctx.now
         return [self._raised]
 
-    def _still_raised(self, now: dt.datetime) -> Finding:
+    def _still_raised(self, s: HomeState, now: dt.datetime) -> Finding:
         """The finding already raised, its time and duration brought up to ``now``: the engine
-        hands it on late when another silence alert held it back (no_wake until evening)."""
+        hands it on late when another silence alert held it back (no_wake until evening), unless
+        the resident has moved since (then it is only held, not to be told)."""
         f, since = self._raised, self._raised_for
         quiet = (now - since).total_seconds() / 60
         message = sms_text(f.message.replace(_since(since, self._raised_at), _since(since, now), 1))
-        return replace(f, message=message, evidence={**f.evidence, "quiet_min": round(quiet)})
+        return replace(f, message=message, evidence={**f.evidence, "quiet_min": round(quiet)},
+                       stale=s.last_activation != since)
 
     def _asleep(self, since: dt.datetime, now: dt.datetime) -> bool:
         """Whether a quiet spell begun at ``since`` is the night's sleep and the resident is not
@@ -207,7 +209,7 @@ class Inactivity:
         if s.last_activation is None:
             return []
         if self._raised_for is not None and not self._resumed(s, now):
-            return [self._still_raised(now)]
+            return [self._still_raised(s, now)]
         self._raised_for = None
         quiet = (now - s.last_activation).total_seconds() / 60
         if s.out:

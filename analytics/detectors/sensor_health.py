@@ -2,11 +2,14 @@
 the resident.
 
 A sensor is offline when it says so (availability 0) or when it has been silent ``factor`` times
-longer than its own longest silence in the history, and at least ``floor_hours``. A sensor that
-is silent while the resident is too (no activation anywhere for half its limit) is a quiet home,
-not a broken sensor: that is for the resident's detectors, whatever a fridge plug or a battery
-report says meanwhile; and back from days away, a sensor must stay silent for its limit with the
-resident at home before it counts as broken. A battery below ``battery_pct`` is low.
+longer than its own longest silence in the history, and at least ``floor_hours``; a sensor never
+silent for long (a heartbeat, a meter's periodic report: any report counts) sooner, at four times
+its longest silence (``routine.silence_limit``). A sensor that falls silent while the resident is
+too (no activation anywhere for half its limit) is a quiet home, not a broken sensor: that is for
+the resident's detectors, whatever a fridge plug or a battery report says meanwhile; once
+reported, it stays reported until it speaks again. Back from days away, a sensor must stay
+silent for its limit with the resident at home before it counts as broken. A battery below
+``battery_pct`` is low.
 
 A sensor that alone has reported activity for a whole day (at least ``alone_min`` minutes of it) is
 suspect the other way round: a person at home sets off more than one sensor a day (the toilet, a
@@ -101,8 +104,11 @@ class SensorHealth:
             limit = self.limit_min.get(sensor, self.floor_min)
             if min(silent, back) < limit or sensor in s.unavailable:
                 continue
-            if (now - newest).total_seconds() / 60 >= limit / 2:
-                continue  # the resident is quiet: a quiet home, judged by the resident's detectors
+            told = self._built.get(f"sensor_offline:{sensor}")
+            if (now - newest).total_seconds() / 60 >= limit / 2 and (told is None or told[0] != last):
+                # the resident is quiet: a quiet home, judged by the resident's detectors (a sensor
+                # already reported stays reported: the resident sitting still does not mend it)
+                continue
             found.append(self._finding(f"sensor_offline:{sensor}", last,
                                        lambda: self._silent_finding(sensor, last, silent, limit)))
         return found

@@ -146,6 +146,22 @@ def test_a_silence_alert_handed_on_late_tells_the_silence_as_it_is_then(routine)
     assert "since yesterday 10:00 (23 h 00 min)" in next_day[0].message
 
 
+def test_a_silence_held_back_is_not_told_once_the_resident_has_moved(routine, history):
+    """The hub is back at 08:00 after a power cut through the night: not up and the silence since
+    last evening hold at once, and "not up" is told (the silence waits behind it, as the same
+    incident). She gets up at 08:30, her first readings a few minutes apart: "No movement at home
+    since yesterday ..." would be false from then on, so it is never told, though the silence is
+    over for the engine only once she is clearly about again."""
+    evening = [e for e in history if e.time < MIDNIGHT]
+    clock = ManualClock(MIDNIGHT + dt.timedelta(hours=8))
+    engine = Engine(routine, clock, detectors=[NoWake(routine), Inactivity(routine)])
+    engine.prime(evening)
+    assert [a.kind for a in engine.tick()] == ["no_wake"]
+    up = [Event(MIDNIGHT + dt.timedelta(hours=8, minutes=30 + 6 * i), s, "motion", 1.0)
+          for i, s in enumerate(("kitchen_pir", "kitchen_pir", "living_pir"))]
+    assert list(drive(engine, clock, up, MIDNIGHT + dt.timedelta(hours=9))) == []
+
+
 def test_a_quiet_day_judged_after_midnight_says_since_yesterday_06_00(routine):
     from analytics.detectors import Context
     from analytics.state import HomeState
@@ -229,6 +245,45 @@ def test_days_away_make_no_sensor_offline_and_a_dead_one_is_told_again_a_day_aft
     assert [(a.condition, a.time.date()) for a in alerts] == [
         ("sensor_offline:bathroom_pir", DAY), ("sensor_offline:bathroom_pir", DAY + dt.timedelta(days=5))]
     assert "sent nothing for 24 h" in alerts[0].message and "sent nothing for 5 days 2 h" in alerts[1].message
+
+
+def test_a_sensor_with_a_heartbeat_is_reported_hours_after_it_dies_not_a_day():
+    """A Zigbee motion sensor that also reports its battery every 50 minutes (an Aqara's
+    heartbeat), through the real Zigbee2MQTT decoder: in three weeks it was never silent for
+    longer, so when it dies at 09:00 while the resident goes on about the rest of the home, it is
+    reported within four times that silence (a sensor without a heartbeat waits a day)."""
+    device = DeviceConfig(topic="zigbee2mqtt/hall_pir", format="zigbee2mqtt", sensor="hall_pir", kind="motion")
+    heartbeat = json.dumps({"battery": 90, "voltage": 3005, "occupancy": False}).encode()
+
+    def heartbeats(start: dt.datetime, end: dt.datetime) -> list[Event]:
+        n = math.ceil((end - start) / dt.timedelta(minutes=50))
+        return [e for i in range(n) for e in zigbee2mqtt.decode(device.topic, heartbeat, device,
+                                                                  start + dt.timedelta(minutes=50 * i), "")]
+
+    first = dt.datetime.combine(homes.START, dt.time())
+    history = sorted(homes.history(21) + heartbeats(first, MIDNIGHT), key=lambda e: e.time)
+    routine = learn(history, "h")
+    assert routine.sensor_max_silence["hall_pir"] == pytest.approx(50, abs=0.5)
+    assert learn(homes.history(21), "h").sensor_max_silence["hall_pir"] > 6 * 60  # the nights, without it
+
+    def day_alerts(events: list[Event]) -> list:
+        clock = ManualClock(history[-1].time)
+        engine = Engine(routine, clock, detectors=[SensorHealth(routine)])
+        engine.prime(history)
+        return list(drive(engine, clock, sorted(events, key=lambda e: e.time), MIDNIGHT + dt.timedelta(hours=23)))
+
+    dies = MIDNIGHT + dt.timedelta(hours=9)
+    ordinary = homes.incident_day("normal", DAY)
+    assert day_alerts(ordinary + heartbeats(MIDNIGHT, MIDNIGHT + dt.timedelta(days=1))) == []
+    dead = [e for e in ordinary if not (e.sensor == "hall_pir" and e.time > dies)] + heartbeats(MIDNIGHT, dies)
+    alerts = day_alerts(dead)
+    last_word = max(e.time for e in dead if e.sensor == "hall_pir")
+    assert [a.condition for a in alerts] == ["sensor_offline:hall_pir"]
+    assert alerts[0].technical and "its longest silence before was 50 min" in alerts[0].message
+    assert dt.timedelta(minutes=200) <= alerts[0].time - last_word <= dt.timedelta(minutes=215)
+    # reported once: the resident then sitting still for two hours and moving again does not mend it
+    still = [e for e in dead if not MIDNIGHT + dt.timedelta(hours=13) <= e.time < MIDNIGHT + dt.timedelta(hours=15)]
+    assert [a.condition for a in day_alerts(still)] == ["sensor_offline:hall_pir"]
 
 
 def test_a_sensor_never_heard_before_is_offline_a_day_after_its_only_word(routine, history):

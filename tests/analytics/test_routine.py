@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
 
 import numpy as np
@@ -149,6 +150,23 @@ def test_a_silence_still_running_at_the_end_counts_as_normal_only_within_the_sen
     routine = learn(dead)
     assert routine.sensor_max_silence["bathroom_pir"] < 24 * 60
     assert learn(history).sensor_max_silence["bathroom_pir"] == routine.sensor_max_silence["bathroom_pir"]
+
+
+def test_a_sensors_silences_are_between_any_of_its_reports_battery_included():
+    """The live state takes a battery report as a word from the sensor (an Aqara contact sensor's
+    hourly heartbeat is its battery, its unchanged "closed" being dropped at the ingest): so does
+    learning, and the resident's figures are as without it."""
+    history = homes.history(10)
+    first = dt.datetime.combine(homes.START, dt.time())
+    beats = [Event(first + dt.timedelta(minutes=50 * i), "front_door", "battery", 95.0) for i in range(10 * 1440 // 50 + 1)]
+    plain, with_beats = learn(history), learn(sorted(history + beats, key=lambda e: e.time))
+    assert plain.sensor_max_silence["front_door"] > 12 * 60
+    assert with_beats.sensor_max_silence["front_door"] == pytest.approx(50, abs=0.5)
+    assert with_beats.sensor_kinds == plain.sensor_kinds
+    def figures(r):  # as saved (NaN for the unknown hours, which equal nothing)
+        return json.dumps(r.to_payload() | {"sensor_max_silence": None}, sort_keys=True)
+
+    assert figures(with_beats) == figures(plain)
 
 
 def test_an_appliance_still_on_when_the_history_ends_counts_as_on_that_long():
