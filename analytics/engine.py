@@ -2,7 +2,8 @@
 
 The live hub and ``eldercare replay`` use this same class; only the clock differs. The engine
 turns a detector's newly holding condition into an :class:`~hub.alert.Alert` and remembers it
-until it clears, so one condition alerts once.
+until it clears, so one condition alerts once. While a sensor that sees the resident is reported
+offline, it judges the resident by the routine learned without that sensor (``relearn``).
 
     engine = Engine(routine, clock, household="home", name="Mrs Smith")
     alerts = engine.on_event(event)   # after the event is stored
@@ -12,11 +13,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 
-from analytics.detectors import Context, Detector, Finding, default_detectors
+from analytics.detectors import Context, Detector, Finding, default_detectors, resident_detectors
+from analytics.detectors.sensor_health import SensorHealth
+from analytics.explain import sms_text, thing
 from analytics.routine import ABSENT_RATIO, Routine
 from analytics.state import HomeState, activity_day
 from hub.alert import Alert
@@ -43,19 +46,35 @@ _BACK_PLACES = 3
 _UP_PLACES = 2
 #: how long a raised once-only condition is remembered
 _ONCE_MEMORY = dt.timedelta(days=3)
+#: the condition of a sensor reported offline, before its name
+_OFFLINE = "sensor_offline:"
+#: kinds of sensor that see where the resident is: one of them dead leaves a place unseen
+_SEEING_KINDS = frozenset({"motion", "door", "contact", "pressure", "flush"})
+
+#: learns the routine again as if the given sensors had never been there (they are offline)
+Relearn = Callable[[frozenset[str]], Routine]
 
 
 class Engine:
     """Feeds events into the home's live state and asks every detector what holds now."""
 
     def __init__(self, routine: Routine, clock: Clock, *, household: str = "", name: str = "",
-                 detectors: Sequence[Detector] | None = None, config: DetectionConfig | None = None) -> None:
+                 detectors: Sequence[Detector] | None = None, config: DetectionConfig | None = None,
+                 relearn: Relearn | None = None) -> None:
         self.routine = routine
         self.config = config or DetectionConfig()
         self.clock = clock
         self.household = household or routine.household
         self.name = name
         self.detectors = list(detectors) if detectors is not None else default_detectors(routine, self.config)
+        # a dead sensor's room looks empty, and the resident sitting there looks like a silence:
+        # while a sensor is reported offline, the resident's detectors are learned without it
+        # (``_judge_without``); only the default detectors are rebuilt so
+        self._relearn = relearn if detectors is None else None
+        #: the sensors seen offline at the last evaluation, and those the resident's detectors are
+        #: learned without (the same, unless relearning failed)
+        self._offline: frozenset[str] = frozenset()
+        self._blind: frozenset[str] = frozenset()
         self.state = HomeState(started=clock.now(), exits=frozenset(routine.exit_sensors),
                                self_running=frozenset(routine.self_running))
         self._dormant_below = self._dormant_limit(routine)
@@ -79,6 +98,9 @@ class Engine:
         (an alert still active is not raised again)."""
         self.routine = routine
         self.detectors = default_detectors(routine, self.config)
+        self._blind = frozenset()
+        if self._offline:
+            self._judge_without(self._offline)
         self.state.exits = frozenset(routine.exit_sensors)
         self.state.self_running = frozenset(routine.self_running)
         self._dormant_below = self._dormant_limit(routine)
@@ -115,7 +137,7 @@ class Engine:
 
     def _evaluate(self) -> list[Alert]:
         now = self.clock.now()
-        ctx = Context(self.state, now, self.name)
+        ctx = Context(self.state, now, self.name, frozenset(self._active))
         if (self._silence_reported is not None and not self._back_since_report
                 and len(self.state.places_recently(now)) >= _BACK_PLACES):
             self._back_since_report = True
@@ -152,8 +174,12 @@ class Engine:
                 back = back or (f.kind == "no_wake" and len(self._up_places) >= _UP_PLACES)
                 if dormant and not back:
                     continue  # silent for a whole day already: reported when it began
+            message, evidence = f.message, f.evidence
+            if self._blind and not f.technical:
+                message = sms_text(f"{message} {self._blind_note()}")
+                evidence = {**evidence, "judged_without": sorted(self._blind)}
             alert = Alert(time=now, household=self.household, kind=f.kind, severity=f.severity,
-                          message=f.message, technical=f.technical, condition=cond, evidence=f.evidence)
+                          message=message, technical=f.technical, condition=cond, evidence=evidence)
             self._active[cond] = alert
             if f.kind in _SILENCE_KINDS:
                 self._silence_reported, self._back_since_report = now, False
@@ -170,4 +196,44 @@ class Engine:
             del self._active[cond]
         for cond in [c for c, t in self._raised_once.items() if now - t > _ONCE_MEMORY]:
             del self._raised_once[cond]
+        if self._relearn is not None:
+            offline = self._offline_sensors()
+            if offline != self._offline:
+                self._offline = offline
+                self._judge_without(offline)
         return new
+
+    def _offline_sensors(self) -> frozenset[str]:
+        """The sensors seeing where the resident is that are reported offline and not heard from
+        since (an appliance's plug is not one: an unused kettle hides no one). None when they are
+        most of the home's: then the equipment is down (or the resident away), and what is left
+        tells too little to learn a routine from."""
+        kinds = self.routine.sensor_kinds
+        dead = (c[len(_OFFLINE):] for c in self._active if c.startswith(_OFFLINE))
+        blind = frozenset(s for s in dead if kinds.get(s) in _SEEING_KINDS)
+        seeing = sum(1 for kind in kinds.values() if kind in _SEEING_KINDS)
+        return blind if 2 * len(blind) <= seeing else frozenset()
+
+    def _judge_without(self, blind: frozenset[str]) -> None:
+        """Rebuild the resident's detectors from the routine learned without ``blind`` (the full
+        routine when none): where the dead sensor's room was seen, the resident is now unseen, and
+        the limits are those of a home without it. The equipment's detectors keep the full routine."""
+        routine = self.routine
+        if blind:
+            try:
+                routine = self._relearn(blind)
+            except Exception:  # judging with the dead sensor is worse, but judging must go on
+                log.exception("could not learn %s's routine without %s", self.household, sorted(blind))
+                blind = frozenset()
+            else:
+                log.info("judging %s without %s (offline)", self.household, ", ".join(sorted(blind)))
+        self._blind = blind
+        equipment = [d for d in self.detectors if isinstance(d, SensorHealth)]
+        self.detectors = [*resident_detectors(routine, self.config), *equipment]
+
+    def _blind_note(self) -> str:
+        """What a resident alert says when judged without dead sensors."""
+        names = [thing(s, self.state.rooms.get(s, "")) for s in sorted(self._blind)]
+        which = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+        sensors, it = ("sensor is", "it") if len(names) == 1 else ("sensors are", "them")
+        return f"The {which} {sensors} offline: judged without {it}."

@@ -77,7 +77,8 @@ def replay(history: list[Event], events: Iterable[Event], until: dt.datetime, *,
     start = max(end, dt.datetime.combine(evs[0].time.date(), dt.time())) if evs else end
     warm = bisect.bisect_left(history, end - WARM_UP, key=lambda e: e.time)
     clock = ManualClock(history[warm].time if history else end)
-    engine = Engine(routine, clock, household=household, name=name, config=config)
+    engine = Engine(routine, clock, household=household, name=name, config=config,
+                    relearn=lambda dead: learn([e for e in history if e.sensor not in dead], household))
     # primed as the live hub primes a new engine (``hub.detection.recent_for``)
     primed = bisect.bisect_left(history, end - WARM_UP - PRIME_WINDOW, key=lambda e: e.time)
     engine.prime(history[primed:warm], last_words=last_readings(history[:primed]))

@@ -28,7 +28,7 @@ from hardware.simulator import SimulatedHome
 from hub.alert import Alert
 from hub.clock import ManualClock
 from hub.config import Config, DetectionConfig, HouseholdConfig, PanelConfig, StoreConfig
-from hub.detection import Detection, recent_for
+from hub.detection import Detection, recent_for, relearn_for
 from hub.events import Event
 from hub.pipeline import EventPipeline
 from hub.store import Store
@@ -117,7 +117,8 @@ class DemoWorld:
             routine = learn(history, home.id)
             home_clock = ManualClock(start)
             recent, last_words = recent_for(self.store, home.id, start)
-            self.detection.watch(home.id, routine, home_clock, name=home.name, recent=recent, last_words=last_words)
+            self.detection.watch(home.id, routine, home_clock, name=home.name, recent=recent, last_words=last_words,
+                                 relearn=relearn_for(self.store, home_clock, home.id))
             self.runners[home.id] = SimulatorRunner(sim, self.pipeline.submit_one, home_clock, speed=self.speed)
             log.info("%s: %d days of history, %d events", home.name, HISTORY_DAYS, len(history))
 

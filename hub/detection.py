@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from analytics.engine import Engine
+from analytics.engine import Engine, Relearn
 from analytics.jobs import learning_history
 from analytics.modelstore import load_routine, routine_path
 from analytics.routine import Routine, learn
@@ -52,6 +52,15 @@ def routine_for(store: Store, clock: Clock, model_dir: str | Path, household: st
     return learn(learning_history(store, clock, household), household)
 
 
+def relearn_for(store: Store, clock: Clock, household: str) -> Relearn:
+    """How the engine learns ``household``'s routine without the sensors reported offline: from
+    what the nightly job learns from, those sensors left out. It runs when a sensor is reported
+    offline or a nightly routine comes in while one is (a second or so on a Pi), not per reading."""
+    def relearn(dead: frozenset[str]) -> Routine:
+        return learn([e for e in learning_history(store, clock, household) if e.sensor not in dead], household)
+    return relearn
+
+
 def recent_for(store: Store, household: str, now: dt.datetime) -> tuple[list[Event], list[Event]]:
     """What a new engine is primed with (``Engine.prime``): every reading of the prime window (the
     current quiet spell, today's activity), and the last reading of each sensor before it."""
@@ -75,11 +84,12 @@ class Detection:
 
     def watch(self, household: str, routine: Routine, clock: Clock, *, name: str = "",
               recent: Sequence[Event] = (), last_words: Sequence[Event] = (),
-              config: DetectionConfig | None = None) -> Engine:
+              config: DetectionConfig | None = None, relearn: Relearn | None = None) -> Engine:
         """Start watching ``household``; ``recent`` are its last stored events and ``last_words``
         each sensor's last one before them (:func:`recent_for`), so a restart knows the current
-        quiet spell and every sensor."""
-        engine = Engine(routine, clock, household=household, name=name, config=config)
+        quiet spell and every sensor; ``relearn`` (:func:`relearn_for`) lets it judge the resident
+        without a dead sensor."""
+        engine = Engine(routine, clock, household=household, name=name, config=config, relearn=relearn)
         engine.prime(recent, last_words)
         with self._lock:
             self._engines[household] = engine

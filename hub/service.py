@@ -17,7 +17,7 @@ from typing import Any, TextIO
 from hub.alert import Alert
 from hub.clock import Clock, SystemClock
 from hub.config import Config
-from hub.detection import Detection, recent_for, routine_for
+from hub.detection import Detection, recent_for, relearn_for, routine_for
 from hub.pipeline import EventPipeline
 from hub.shutdown import stop_each
 from hub.store import Store
@@ -80,8 +80,8 @@ class HubService:
             routine = routine_for(self.store, self.clock, self.config.detection.model_dir, self.household)
             recent, last_words = recent_for(self.store, self.household, now)
             self.detection.watch(self.household, routine, self.clock, name=self.config.household.name,
-                                 recent=recent, last_words=last_words,
-                                 config=self.config.detection)
+                                 recent=recent, last_words=last_words, config=self.config.detection,
+                                 relearn=relearn_for(self.store, self.clock, self.household))
         for part in (self.uplink, self.mqtt, self.gpio):
             if part is not None:
                 part.start()

@@ -43,6 +43,8 @@ class Context:
     state: HomeState
     now: dt.datetime
     name: str = ""
+    #: conditions raised and not cleared since: told already, whatever the detector was rebuilt from
+    raised: frozenset[str] = frozenset()
 
 
 class Detector(Protocol):
@@ -81,15 +83,21 @@ def shrink(n_days: int, full: int = 28, most: float = 1.0) -> float:
     return 1.0 + most * min(1.0, max(0.0, (full - n_days) / full))
 
 
-def default_detectors(routine: Routine, config: DetectionConfig | None = None) -> list[Detector]:
-    """Every detector the hub runs, built from one routine and the care organisation's settings."""
+def resident_detectors(routine: Routine, config: DetectionConfig | None = None) -> list[Detector]:
+    """The detectors about the resident, built from one routine and the care organisation's settings."""
     from analytics.detectors.appliance_on import ApplianceOn
     from analytics.detectors.inactivity import Inactivity
     from analytics.detectors.low_activity import LowActivity
     from analytics.detectors.night_activity import NightActivity
     from analytics.detectors.no_wake import NoWake
-    from analytics.detectors.sensor_health import SensorHealth
 
     config = config or DetectionConfig()
     return [Inactivity(routine, budget_per_30d=config.inactivity_budget_per_30d), NoWake(routine),
-            LowActivity(routine), NightActivity(routine), ApplianceOn(routine), SensorHealth(routine)]
+            LowActivity(routine), NightActivity(routine), ApplianceOn(routine)]
+
+
+def default_detectors(routine: Routine, config: DetectionConfig | None = None) -> list[Detector]:
+    """Every detector the hub runs: the resident's, then the equipment's (``SensorHealth``)."""
+    from analytics.detectors.sensor_health import SensorHealth
+
+    return [*resident_detectors(routine, config), SensorHealth(routine)]

@@ -62,7 +62,7 @@ class SensorHealth:
         s, now = ctx.state, ctx.now
         found = [self._finding(f"sensor_offline:{sensor}", since, lambda: _offline(sensor, since, now))
                  for sensor, since in s.unavailable.items()]
-        found.extend(self._silent(s, now))
+        found.extend(self._silent(s, now, ctx.raised))
         found.extend(self._finding(f"battery_low:{sensor}", pct, lambda: _battery_low(sensor, pct))
                      for sensor, pct in s.battery.items() if pct < self.battery_pct)
         lone = s.lone_sensor(now) if self.judge_alone else None
@@ -85,7 +85,7 @@ class SensorHealth:
             built = self._built[condition] = (source, build())
         return built[1]
 
-    def _silent(self, s: HomeState, now: dt.datetime) -> list[Finding]:
+    def _silent(self, s: HomeState, now: dt.datetime, raised: frozenset[str]) -> list[Finding]:
         """Findings for the sensors silent beyond their limit while the resident is not."""
         if self._due is None or now >= self._due:
             self._rescan(s, now)
@@ -104,12 +104,12 @@ class SensorHealth:
             limit = self.limit_min.get(sensor, self.floor_min)
             if min(silent, back) < limit or sensor in s.unavailable:
                 continue
-            told = self._built.get(f"sensor_offline:{sensor}")
-            if (now - newest).total_seconds() / 60 >= limit / 2 and (told is None or told[0] != last):
+            condition = f"sensor_offline:{sensor}"
+            if (now - newest).total_seconds() / 60 >= limit / 2 and condition not in raised:
                 # the resident is quiet: a quiet home, judged by the resident's detectors (a sensor
                 # already reported stays reported: the resident sitting still does not mend it)
                 continue
-            found.append(self._finding(f"sensor_offline:{sensor}", last,
+            found.append(self._finding(condition, last,
                                        lambda: self._silent_finding(sensor, last, silent, limit)))
         return found
 

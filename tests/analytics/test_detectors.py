@@ -21,8 +21,10 @@ from analytics.engine import Engine
 from analytics.replay import drive, replay
 from analytics.routine import learn
 from hardware.decoders import zigbee2mqtt
+from hardware.simulator import SimulatedHome
 from hub.clock import ManualClock
 from hub.config import DeviceConfig
+from hub.errors import ModelError
 from hub.events import Event
 from tests.analytics import homes
 
@@ -284,6 +286,66 @@ def test_a_sensor_with_a_heartbeat_is_reported_hours_after_it_dies_not_a_day():
     # reported once: the resident then sitting still for two hours and moving again does not mend it
     still = [e for e in dead if not MIDNIGHT + dt.timedelta(hours=13) <= e.time < MIDNIGHT + dt.timedelta(hours=15)]
     assert [a.condition for a in day_alerts(still)] == ["sensor_offline:hall_pir"]
+
+
+def _busy_home_with_a_heartbeat(days: int) -> tuple[list[Event], dt.datetime]:
+    """A simulated busy home whose living-room motion sensor also reports its battery every 50
+    minutes: its readings for ``days`` days and a day more, and the midnight that day begins."""
+    start = dt.datetime.combine(homes.START, dt.time())
+    day = start + dt.timedelta(days=days)
+    home = SimulatedHome(household="h", seed=2, profile="busy")
+    events = [e for e in home.events(start, day + dt.timedelta(days=1)) if e.kind != "battery"]
+    beats = [Event(start + dt.timedelta(minutes=50 * i), "living_room_pir", "battery", 90.0, "living_room")
+             for i in range((days + 1) * 1440 // 50)]
+    return sorted(events + beats, key=lambda e: e.time), day
+
+
+def test_while_a_sensor_is_dead_the_resident_is_judged_without_it():
+    """The living-room sensor dies at 09:00 and is reported offline hours later. Sitting in the
+    living room then looks like silence: judged with it, two false silence alerts followed that
+    afternoon and evening. Judged by the routine learned without it, none; a fall in the kitchen
+    at 17:50 is still reported, later (a home without that sensor cannot tell sitting in the
+    living room from lying in the kitchen), saying so. The sensor back, it counts again."""
+    readings, day = _busy_home_with_a_heartbeat(21)
+    history = [e for e in readings if e.time < day]
+    dies, fall = day + dt.timedelta(hours=9), day + dt.timedelta(hours=17, minutes=50)
+    today = [e for e in readings if e.time >= day and not (e.sensor == "living_room_pir" and e.time >= dies)]
+    until = day + dt.timedelta(hours=23)
+    alerts = [a for a in replay(history, today, until) if a.time >= day]
+    assert [a.kind for a in alerts] == ["sensor_offline"]
+    assert dies < alerts[0].time < dies + dt.timedelta(hours=4)
+    fell = [a for a in replay(history, [e for e in today if e.time < fall], until) if a.time >= fall]
+    assert [a.kind for a in fell] == ["inactivity"]
+    assert fell[0].message.endswith("The living room sensor is offline: judged without it.")
+    assert fell[0].evidence["judged_without"] == ["living_room_pir"]
+    assert fell[0].time - fall < dt.timedelta(hours=3)
+    # back at 15:00 (new batteries): the fall is judged with every sensor again, and found sooner
+    back = sorted([e for e in today if e.time < fall] + [e for e in readings if e.sensor == "living_room_pir"
+                                                          and day + dt.timedelta(hours=15) <= e.time < fall],
+                  key=lambda e: e.time)
+    mended = [a for a in replay(history, back, until) if a.time >= fall]
+    assert [a.kind for a in mended] == ["inactivity"] and "offline" not in mended[0].message
+    assert mended[0].time < fell[0].time
+
+
+def test_a_dead_sensor_the_routine_cannot_be_relearned_without_is_judged_with_every_sensor(caplog):
+    """Relearning fails (the store unreadable, say): the resident is still watched, by the full
+    routine, and no alert claims to be judged without the dead sensor."""
+    readings, day = _busy_home_with_a_heartbeat(21)
+    history = [e for e in readings if e.time < day]
+
+    def relearn(dead: frozenset[str]):
+        raise ModelError("the store is unreadable")
+
+    clock = ManualClock(history[-1].time)
+    engine = Engine(learn(history, "h"), clock, household="h", relearn=relearn)
+    engine.prime(history)
+    dies = day + dt.timedelta(hours=9)
+    today = [e for e in readings if e.time >= day and not (e.sensor == "living_room_pir" and e.time >= dies)]
+    alerts = list(drive(engine, clock, today, day + dt.timedelta(hours=23)))
+    assert [a.kind for a in alerts] == ["sensor_offline", "inactivity", "inactivity"]
+    assert not any("judged without" in a.message for a in alerts)
+    assert "could not learn h's routine without ['living_room_pir']" in caplog.text
 
 
 def test_a_sensor_never_heard_before_is_offline_a_day_after_its_only_word(routine, history):

@@ -5,9 +5,9 @@ import datetime as dt
 import json
 
 from analytics.jobs import retrain
-from analytics.routine import KEEP_DAYS
+from analytics.routine import KEEP_DAYS, learn
 from hub.clock import ManualClock
-from hub.detection import routine_for
+from hub.detection import relearn_for, routine_for
 from tests.analytics import homes
 
 
@@ -28,3 +28,14 @@ def test_a_hub_started_on_an_imported_history_watches_as_after_its_first_night(s
     assert _learned(started) == _learned(retrain(store, noon, tmp_path / "nightly", ""))
     # once saved, the hub's own file is what a restart uses
     assert _learned(routine_for(store, noon, tmp_path / "nightly", "")) == _learned(started)
+
+
+def test_a_hub_relearns_from_its_store_without_a_dead_sensor(store):
+    """What the engine judges the resident by while a sensor is dead: the nightly job's weeks from
+    the store, that sensor left out (``Engine`` calls it when a sensor is reported offline)."""
+    store.add_events(homes.history(21))
+    clock = ManualClock(dt.datetime.combine(homes.START + dt.timedelta(days=21), dt.time(12)))
+    without = relearn_for(store, clock, "")(frozenset({"kitchen_pir"}))
+    assert "kitchen_pir" not in without.sensor_kinds and "hall_pir" in without.sensor_kinds
+    history = [e for e in homes.history(21) if e.sensor != "kitchen_pir"]
+    assert _learned(without) == _learned(learn(history, ""))
