@@ -19,8 +19,8 @@ import numpy as np
 
 from analytics.detectors import Context, Detector, Finding, default_detectors, resident_detectors
 from analytics.detectors.sensor_health import SensorHealth
-from analytics.explain import sms_text, thing
-from analytics.routine import ABSENT_RATIO, Routine
+from analytics.explain import clock, duration, sms_text, thing
+from analytics.routine import ABSENT_RATIO, HEARTBEAT_FACTOR, SILENCE_FLOOR_MIN, Routine
 from analytics.state import HomeState, activity_day
 from hub.alert import Alert
 from hub.clock import Clock
@@ -175,9 +175,8 @@ class Engine:
                 if dormant and not back:
                     continue  # silent for a whole day already: reported when it began
             message, evidence = f.message, f.evidence
-            if self._blind and not f.technical:
-                message = sms_text(f"{message} {self._blind_note()}")
-                evidence = {**evidence, "judged_without": sorted(self._blind)}
+            if not f.technical:
+                message, evidence = self._equipment_notes(message, evidence, now)
             alert = Alert(time=now, household=self.household, kind=f.kind, severity=f.severity,
                           message=message, technical=f.technical, condition=cond, evidence=evidence)
             self._active[cond] = alert
@@ -231,9 +230,36 @@ class Engine:
         equipment = [d for d in self.detectors if isinstance(d, SensorHealth)]
         self.detectors = [*resident_detectors(routine, self.config), *equipment]
 
-    def _blind_note(self) -> str:
-        """What a resident alert says when judged without dead sensors."""
-        names = [thing(s, self.state.rooms.get(s, "")) for s in sorted(self._blind)]
-        which = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-        sensors, it = ("sensor is", "it") if len(names) == 1 else ("sensors are", "them")
-        return f"The {which} {sensors} offline: judged without {it}."
+    def _equipment_notes(self, message: str, evidence: dict, now: dt.datetime) -> tuple[str, dict]:
+        """A resident alert's message and evidence, with what the reader should know about the
+        sensors: those it was judged without (offline), and a sensor that reports on a timer (a
+        heartbeat) silent longer than ever though not yet reported: it may have failed, and the
+        resident be in its room."""
+        notes = []
+        if self._blind:
+            names = self._names(self._blind)
+            sensors, it = ("sensor is", "it") if len(self._blind) == 1 else ("sensors are", "them")
+            notes.append(f"The {names} {sensors} offline: judged without {it}.")
+            evidence = {**evidence, "judged_without": sorted(self._blind)}
+        longest, kinds, last = self.routine.sensor_max_silence, self.routine.sensor_kinds, self.state.last_report
+        timed = [s for s in last if s not in self._blind and kinds.get(s) in _SEEING_KINDS and s in longest
+                 and HEARTBEAT_FACTOR * longest[s] < SILENCE_FLOOR_MIN]
+        newest = max((last[s] for s in timed), default=now)
+        # late, and another sensor on a timer heard since it was due: when none was, the hub may
+        # be what went deaf (or the power), and a fall looks the same
+        late = sorted(s for s in timed if newest - last[s] > dt.timedelta(minutes=longest[s]))
+        if late:
+            since = clock(min(last[s] for s in late))
+            if len(late) == 1:
+                notes.append(f"The {self._names(late)} sensor has sent nothing since {since}, longer than "
+                             f"ever ({duration(longest[late[0]])}): it may have failed.")
+            else:
+                notes.append(f"The {self._names(late)} sensors have sent nothing since {since}, longer "
+                             f"than ever: they may have failed.")
+            evidence = {**evidence, "sensors_overdue": late}
+        return (sms_text(" ".join([message, *notes])), evidence) if notes else (message, evidence)
+
+    def _names(self, sensors: Iterable[str]) -> str:
+        """``living room`` or ``hall and living room``: what a carer calls where the sensors are."""
+        names = [thing(s, self.state.rooms.get(s, "")) for s in sorted(sensors)]
+        return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]

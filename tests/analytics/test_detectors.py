@@ -288,16 +288,38 @@ def test_a_sensor_with_a_heartbeat_is_reported_hours_after_it_dies_not_a_day():
     assert [a.condition for a in day_alerts(still)] == ["sensor_offline:hall_pir"]
 
 
-def _busy_home_with_a_heartbeat(days: int) -> tuple[list[Event], dt.datetime]:
-    """A simulated busy home whose living-room motion sensor also reports its battery every 50
+def _busy_home_with_a_heartbeat(days: int, beating=("living_room_pir",)) -> tuple[list[Event], dt.datetime]:
+    """A simulated busy home whose ``beating`` motion sensors also report their battery every 50
     minutes: its readings for ``days`` days and a day more, and the midnight that day begins."""
     start = dt.datetime.combine(homes.START, dt.time())
     day = start + dt.timedelta(days=days)
     home = SimulatedHome(household="h", seed=2, profile="busy")
     events = [e for e in home.events(start, day + dt.timedelta(days=1)) if e.kind != "battery"]
-    beats = [Event(start + dt.timedelta(minutes=50 * i), "living_room_pir", "battery", 90.0, "living_room")
-             for i in range((days + 1) * 1440 // 50)]
+    beats = [Event(start + dt.timedelta(minutes=50 * i + 7 * k), sensor, "battery", 90.0, sensor.rsplit("_", 1)[0])
+             for k, sensor in enumerate(beating) for i in range((days + 1) * 1440 // 50)]
     return sorted(events + beats, key=lambda e: e.time), day
+
+
+def test_a_silence_alert_says_when_a_sensor_has_missed_its_check_ins():
+    """The living-room and hall sensors report every 50 minutes. The living-room one dies at 09:00;
+    at 10:06 the resident falls in the kitchen, before that sensor is known dead: the alert goes
+    out, and says the living-room sensor has missed its check-ins (the hall's still come, so the
+    hub hears). With every sensor alive the same fall's alert says nothing of the sort."""
+    readings, day = _busy_home_with_a_heartbeat(21, beating=("living_room_pir", "hall_pir"))
+    history = [e for e in readings if e.time < day]
+    dies, fall = day + dt.timedelta(hours=9), day + dt.timedelta(hours=10, minutes=6)
+    beats_on = [e for e in readings if e.time >= fall and e.kind == "battery"]
+    alive = [e for e in readings if day <= e.time < fall] + beats_on
+    dead = [e for e in alive if not (e.sensor == "living_room_pir" and e.time >= dies)]
+    until = day + dt.timedelta(hours=13)
+    told = [a for a in replay(history, dead, until) if a.time >= day]
+    assert [a.kind for a in told] == ["inactivity"]
+    last_word = max(e.time for e in dead if e.sensor == "living_room_pir")
+    assert told[0].message.endswith(f"The living room sensor has sent nothing since {last_word:%H:%M}, longer "
+                                    f"than ever (50 min): it may have failed.")
+    assert told[0].evidence["sensors_overdue"] == ["living_room_pir"]
+    plain = [a for a in replay(history, alive, until) if a.time >= day]
+    assert [a.kind for a in plain] == ["inactivity"] and "may have failed" not in plain[0].message
 
 
 def test_while_a_sensor_is_dead_the_resident_is_judged_without_it():
