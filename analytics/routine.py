@@ -34,11 +34,11 @@ DAY_HOURS = 24 - DAY_START_HOUR
 #: how many of the most recent days are kept in the per-day matrices
 KEEP_DAYS = 56
 #: a sensor is silent far longer than its own normal past this many times its longest silence in
-#: the history, and never before a day (``silence_limit``) ...
+#: the history, and never before a day (``silence_limit``)
 SILENCE_FACTOR = 2.0
 SILENCE_FLOOR_MIN = 24 * 60.0
-#: ... unless it is never silent for long (a heartbeat, a meter's periodic report): then past this
-#: many times its longest silence, and never before an hour
+#: a sensor never silent for long (a heartbeat, a meter's periodic report) sooner: past this many
+#: times its longest silence, and never before an hour
 HEARTBEAT_FACTOR = 4.0
 HEARTBEAT_FLOOR_MIN = 60.0
 #: a day with less activity than this fraction of the median day is an absent day

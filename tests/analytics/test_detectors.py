@@ -350,6 +350,32 @@ def test_while_a_sensor_is_dead_the_resident_is_judged_without_it():
     assert mended[0].time < fell[0].time
 
 
+def test_a_dead_heartbeat_sensor_is_reported_once_through_a_nightly_retrain_while_she_sleeps():
+    """The nightly routine comes in at 02:30, the resident asleep: the new detectors do not know
+    the sensor was reported, and "the resident is quiet" would have dropped it, to be reported
+    again in the morning. The engine's record of what it raised keeps it reported."""
+    readings, day = _busy_home_with_a_heartbeat(21)
+    history = [e for e in readings if e.time < day]
+    dies = day + dt.timedelta(hours=9)
+    gone = [e for e in readings if e.time >= day and not (e.sensor == "living_room_pir" and e.time >= dies)]
+    relearn = functools.partial(_learn_without, history)
+    clock = ManualClock(history[-1].time)
+    engine = Engine(learn(history, "h"), clock, household="h", relearn=relearn)
+    engine.prime(history)
+    night = day + dt.timedelta(days=1, hours=2, minutes=30)
+    alerts = list(drive(engine, clock, gone, night))
+    engine.use_routine(learn(history + gone, "h", until=night))
+    tomorrow = [dataclasses.replace(e, time=e.time + dt.timedelta(days=1)) for e in gone
+                if e.sensor != "living_room_pir" and e.time >= day + dt.timedelta(hours=2, minutes=30)]
+    alerts += drive(engine, clock, tomorrow, night + dt.timedelta(hours=20))
+    assert [a.condition for a in alerts if a.technical] == ["sensor_offline:living_room_pir"]
+    assert "sensor_offline:living_room_pir" in engine.active
+
+
+def _learn_without(history: list[Event], dead: frozenset[str]):
+    return learn([e for e in history if e.sensor not in dead], "h")
+
+
 def test_a_dead_sensor_the_routine_cannot_be_relearned_without_is_judged_with_every_sensor(caplog):
     """Relearning fails (the store unreadable, say): the resident is still watched, by the full
     routine, and no alert claims to be judged without the dead sensor."""
