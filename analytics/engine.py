@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 
 import numpy as np
 
@@ -200,18 +201,32 @@ class Engine:
             if offline != self._offline:
                 self._offline = offline
                 self._judge_without(offline)
+                new = [self._saying_judged_without(a) for a in new]
         return new
 
     def _offline_sensors(self) -> frozenset[str]:
         """The sensors seeing where the resident is that are reported offline and not heard from
-        since (an appliance's plug is not one: an unused kettle hides no one). None when they are
-        most of the home's: then the equipment is down (or the resident away), and what is left
-        tells too little to learn a routine from."""
+        since (an appliance's plug is not one: an unused kettle hides no one); none when they are
+        too many (``_few``)."""
         kinds = self.routine.sensor_kinds
         dead = (c[len(_OFFLINE):] for c in self._active if c.startswith(_OFFLINE))
         blind = frozenset(s for s in dead if kinds.get(s) in _SEEING_KINDS)
-        seeing = sum(1 for kind in kinds.values() if kind in _SEEING_KINDS)
-        return blind if 2 * len(blind) <= seeing else frozenset()
+        return blind if self._few(blind) else frozenset()
+
+    def _saying_judged_without(self, alert: Alert) -> Alert:
+        """A sensor's offline alert, saying that the resident is now judged without it, if so."""
+        if not alert.condition.startswith(_OFFLINE) or alert.condition[len(_OFFLINE):] not in self._blind:
+            return alert
+        told = replace(alert, message=sms_text(f"{alert.message} Until it reports again, the resident's "
+                                               f"alerts are judged without it: a fall may be noticed later."))
+        self._active[alert.condition] = told
+        return told
+
+    def _few(self, blind: frozenset[str]) -> bool:
+        """Whether ``blind`` is at most half the home's sensors that see the resident: when it is
+        most of them, the equipment is down (or the resident away), and what is left tells too
+        little to learn a routine from."""
+        return 2 * len(blind) <= sum(1 for kind in self.routine.sensor_kinds.values() if kind in _SEEING_KINDS)
 
     def _judge_without(self, blind: frozenset[str]) -> None:
         """Rebuild the resident's detectors from the routine learned without ``blind`` (the full
