@@ -237,10 +237,10 @@ class Engine:
             try:
                 routine = self._relearn(blind)
             except Exception:  # judging with the dead sensor is worse, but judging must go on
-                log.exception("could not learn %s's routine without %s", self.household, sorted(blind))
+                log.exception("could not learn %s's routine without %s", self.household or "the home", sorted(blind))
                 blind = frozenset()
             else:
-                log.info("judging %s without %s (offline)", self.household, ", ".join(sorted(blind)))
+                log.info("judging %s without %s (offline)", self.household or "the home", ", ".join(sorted(blind)))
         self._blind = blind
         equipment = [d for d in self.detectors if isinstance(d, SensorHealth)]
         self.detectors = [*resident_detectors(routine, self.config), *equipment]
