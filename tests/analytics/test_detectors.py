@@ -360,9 +360,9 @@ def test_a_dead_heartbeat_sensor_is_reported_once_through_a_nightly_retrain_whil
     history = [e for e in readings if e.time < day]
     dies = day + dt.timedelta(hours=9)
     gone = [e for e in readings if e.time >= day and not (e.sensor == "living_room_pir" and e.time >= dies)]
-    relearn = functools.partial(_learn_without, history)
     clock = ManualClock(history[-1].time)
-    engine = Engine(learn(history, "h"), clock, household="h", relearn=relearn)
+    engine = Engine(learn(history, "h"), clock, household="h",
+                    relearn=lambda dead: learn([e for e in history if e.sensor not in dead], "h"))
     engine.prime(history)
     night = day + dt.timedelta(days=1, hours=2, minutes=30)
     alerts = list(drive(engine, clock, gone, night))
@@ -372,10 +372,6 @@ def test_a_dead_heartbeat_sensor_is_reported_once_through_a_nightly_retrain_whil
     alerts += drive(engine, clock, tomorrow, night + dt.timedelta(hours=20))
     assert [a.condition for a in alerts if a.technical] == ["sensor_offline:living_room_pir"]
     assert "sensor_offline:living_room_pir" in engine.active
-
-
-def _learn_without(history: list[Event], dead: frozenset[str]):
-    return learn([e for e in history if e.sensor not in dead], "h")
 
 
 def test_a_dead_sensor_the_routine_cannot_be_relearned_without_is_judged_with_every_sensor(caplog):
