@@ -19,9 +19,9 @@ from dataclasses import replace
 import numpy as np
 
 from analytics.detectors import Context, Detector, Finding, default_detectors, resident_detectors
-from analytics.detectors.sensor_health import SensorHealth
+from analytics.detectors.sensor_health import OFFLINE, SensorHealth
 from analytics.explain import clock, duration, sms_text, thing
-from analytics.routine import ABSENT_RATIO, HEARTBEAT_FACTOR, SILENCE_FLOOR_MIN, Routine
+from analytics.routine import ABSENT_RATIO, SILENCE_FLOOR_MIN, Routine, silence_limit
 from analytics.state import HomeState, activity_day
 from hub.alert import Alert
 from hub.clock import Clock
@@ -47,8 +47,6 @@ _BACK_PLACES = 3
 _UP_PLACES = 2
 #: how long a raised once-only condition is remembered
 _ONCE_MEMORY = dt.timedelta(days=3)
-#: the condition of a sensor reported offline, before its name
-_OFFLINE = "sensor_offline:"
 #: kinds of sensor that see where the resident is: one of them dead leaves a place unseen
 _SEEING_KINDS = frozenset({"motion", "door", "contact", "pressure", "flush"})
 
@@ -99,7 +97,6 @@ class Engine:
         (an alert still active is not raised again)."""
         self.routine = routine
         self.detectors = default_detectors(routine, self.config)
-        self._blind = frozenset()
         if self._offline:
             self._judge_without(self._offline)
         self.state.exits = frozenset(routine.exit_sensors)
@@ -138,7 +135,7 @@ class Engine:
 
     def _evaluate(self) -> list[Alert]:
         now = self.clock.now()
-        ctx = Context(self.state, now, self.name, frozenset(self._active))
+        ctx = Context(self.state, now, self.name, self._active.keys())
         if (self._silence_reported is not None and not self._back_since_report
                 and len(self.state.places_recently(now)) >= _BACK_PLACES):
             self._back_since_report = True
@@ -209,13 +206,13 @@ class Engine:
         since (an appliance's plug is not one: an unused kettle hides no one); none when they are
         too many (``_few``)."""
         kinds = self.routine.sensor_kinds
-        dead = (c[len(_OFFLINE):] for c in self._active if c.startswith(_OFFLINE))
+        dead = (c[len(OFFLINE):] for c in self._active if c.startswith(OFFLINE))
         blind = frozenset(s for s in dead if kinds.get(s) in _SEEING_KINDS)
-        return blind if self._few(blind) else frozenset()
+        return blind if not blind or self._few(blind) else frozenset()
 
     def _saying_judged_without(self, alert: Alert) -> Alert:
         """A sensor's offline alert, saying that the resident is now judged without it, if so."""
-        if not alert.condition.startswith(_OFFLINE) or alert.condition[len(_OFFLINE):] not in self._blind:
+        if not alert.condition.startswith(OFFLINE) or alert.condition[len(OFFLINE):] not in self._blind:
             return alert
         told = replace(alert, message=sms_text(f"{alert.message} Until it reports again, the resident's "
                                                f"alerts are judged without it: a fall may be noticed later."))
@@ -257,8 +254,9 @@ class Engine:
             notes.append(f"The {names} {sensors} offline: judged without {it}.")
             evidence = {**evidence, "judged_without": sorted(self._blind)}
         longest, kinds, last = self.routine.sensor_max_silence, self.routine.sensor_kinds, self.state.last_report
+        # on a timer: its offline limit is the heartbeat's, shorter than the day a silent room gets
         timed = [s for s in last if s not in self._blind and kinds.get(s) in _SEEING_KINDS and s in longest
-                 and HEARTBEAT_FACTOR * longest[s] < SILENCE_FLOOR_MIN]
+                 and silence_limit(longest[s]) < SILENCE_FLOOR_MIN]
         newest = max((last[s] for s in timed), default=now)
         # late, and another sensor on a timer heard since it was due: when none was, the hub may
         # be what went deaf (or the power), and a fall looks the same

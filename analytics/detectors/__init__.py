@@ -8,6 +8,7 @@ forgets it when it stops holding, so the same condition never alerts twice until
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -44,7 +45,7 @@ class Context:
     now: dt.datetime
     name: str = ""
     #: conditions raised and not cleared since: told already, whatever the detector was rebuilt from
-    raised: frozenset[str] = frozenset()
+    raised: AbstractSet[str] = frozenset()
 
 
 class Detector(Protocol):

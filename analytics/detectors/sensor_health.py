@@ -23,6 +23,7 @@ unused is normal.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Set as AbstractSet
 from collections.abc import Callable
 
 from analytics.detectors import Context, Finding
@@ -31,6 +32,10 @@ from analytics.history_stats import LONE_MIN_ACTIVE
 from analytics.routine import SILENCE_FACTOR, SILENCE_FLOOR_MIN, Routine, silence_limit
 from analytics.state import HomeState
 from hub.events import ACTIVITY_KINDS
+
+
+#: the condition of a sensor reported offline, before its name
+OFFLINE = "sensor_offline:"
 
 
 class SensorHealth:
@@ -60,7 +65,7 @@ class SensorHealth:
     def check(self, ctx: Context) -> list[Finding]:
         """Findings for each unavailable, long-silent or low-battery sensor."""
         s, now = ctx.state, ctx.now
-        found = [self._finding(f"sensor_offline:{sensor}", since, lambda: _offline(sensor, since, now))
+        found = [self._finding(f"{OFFLINE}{sensor}", since, lambda: _offline(sensor, since, now))
                  for sensor, since in s.unavailable.items()]
         found.extend(self._silent(s, now, ctx.raised))
         found.extend(self._finding(f"battery_low:{sensor}", pct, lambda: _battery_low(sensor, pct))
@@ -85,7 +90,7 @@ class SensorHealth:
             built = self._built[condition] = (source, build())
         return built[1]
 
-    def _silent(self, s: HomeState, now: dt.datetime, raised: frozenset[str]) -> list[Finding]:
+    def _silent(self, s: HomeState, now: dt.datetime, raised: AbstractSet[str]) -> list[Finding]:
         """Findings for the sensors silent beyond their limit while the resident is not."""
         if self._due is None or now >= self._due:
             self._rescan(s, now)
@@ -104,7 +109,7 @@ class SensorHealth:
             limit = self.limit_min.get(sensor, self.floor_min)
             if min(silent, back) < limit or sensor in s.unavailable:
                 continue
-            condition = f"sensor_offline:{sensor}"
+            condition = f"{OFFLINE}{sensor}"
             if (now - newest).total_seconds() / 60 >= limit / 2 and condition not in raised:
                 # the resident is quiet: a quiet home, judged by the resident's detectors (a sensor
                 # already reported stays reported: the resident sitting still does not mend it)
@@ -117,7 +122,7 @@ class SensorHealth:
         before = self.longest.get(sensor)
         usual = f" (its longest silence before was {duration(before)})" if before is not None else ""
         msg = f"Sensor {sensor} has sent nothing for {duration(silent)}{usual}. Check its battery and placement."
-        return Finding(f"sensor_offline:{sensor}", "sensor_offline", "low", sms_text(msg), technical=True,
+        return Finding(f"{OFFLINE}{sensor}", "sensor_offline", "low", sms_text(msg), technical=True,
                        evidence={"sensor": sensor, "last_report": last.isoformat(),
                                  "silent_min": round(silent), "limit_min": round(limit)})
 
@@ -140,7 +145,7 @@ class SensorHealth:
 
 def _offline(sensor: str, since: dt.datetime, now: dt.datetime) -> Finding:
     msg = f"Sensor {sensor} went offline at {moment(since, now)}. Check its power and radio link."
-    return Finding(f"sensor_offline:{sensor}", "sensor_offline", "low", sms_text(msg), technical=True,
+    return Finding(f"{OFFLINE}{sensor}", "sensor_offline", "low", sms_text(msg), technical=True,
                    evidence={"sensor": sensor, "since": since.isoformat(), "reason": "unavailable"})
 
 
