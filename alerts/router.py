@@ -5,6 +5,9 @@ goes to the first person on duty. A *technical* alert (low battery, sensor offli
 hours waits until they end; an alert about the resident never waits. If nobody acknowledges within
 ``escalate_after_minutes[severity]``, the next person on duty is told and the one before learns
 it was passed on. A message that fails for good or comes back undelivered escalates at once.
+When the last person has not answered either, an alert about the resident starts again at the top
+of the ladder, up to ``ladder_rounds`` times in all (a possible fall must not go quiet because one
+shift missed its phones); a technical alert goes up once. After that only the panel shows it.
 
 Each alert's routing state is one row of ``alert_routes``; :meth:`Router.check_escalations` is a
 plain function of ``now`` run on every tick. Decisions come from an ordered table of rules, each
@@ -45,10 +48,13 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX alert_routes_due ON alert_routes(status, due_at)
     """,
+    # how many times the alert has gone up the ladder (``ladder_rounds``)
+    "ALTER TABLE alert_routes ADD COLUMN round INTEGER NOT NULL DEFAULT 1",
 )
 
 #: route statuses: held (technical, quiet hours), waiting (told someone, awaiting an answer),
-#: done (taken or resolved), exhausted (nobody left on the ladder; the alert stays open on the panel)
+#: done (taken or resolved), exhausted (nobody left on the ladder in its last round; the alert stays
+#: open on the panel)
 ACTIVE = ("held", "waiting")
 DEFAULT_ESCALATE_MINUTES = 30
 
@@ -66,6 +72,7 @@ class Route:
     notified_at: dt.datetime | None
     due_at: dt.datetime | None
     reason: str
+    round: int = 1
 
 
 @dataclass(frozen=True)
@@ -116,11 +123,13 @@ class Router:
     """Tell the right person about each alert and escalate along the ladder.
 
     Needs the book (to read alerts and record steps), the directory (ladders), the outbox (to queue
-    SMS) and the clock. ``escalate_after`` maps severity to minutes (``AlertsConfig.escalate_after_minutes``).
+    SMS) and the clock. ``escalate_after`` maps severity to minutes (``AlertsConfig.escalate_after_minutes``);
+    ``ladder_rounds`` is how many times an alert about the resident may go up the whole ladder.
     """
 
     def __init__(self, store: Store, book: AlertBook, directory: Directory, outbox: Outbox, clock: Clock, *,
-                 quiet_hours: QuietHours | None = None, escalate_after: Mapping[str, int] | None = None) -> None:
+                 quiet_hours: QuietHours | None = None, escalate_after: Mapping[str, int] | None = None,
+                 ladder_rounds: int = 1) -> None:
         self._store = store
         self._book = book
         self._directory = directory
@@ -128,6 +137,7 @@ class Router:
         self._clock = clock
         self.quiet_hours = quiet_hours
         self._escalate_after = dict(escalate_after or {})
+        self._rounds = ladder_rounds
         self._handlers: dict[str, Callable[[AlertRecord, Route | None, Decision, dt.datetime], None]] = {
             "hold": self._hold, "postpone": self._postpone, "notify": self._notify,
             "escalate": self._escalate, "close": self._close,
@@ -240,39 +250,52 @@ class Router:
 
     def _escalate(self, record: AlertRecord, route: Route | None, decision: Decision, now: dt.datetime) -> None:
         assert route is not None
+        why = decision.why if decision.why != "not acknowledged in time" else (
+            f"{route.contact_name} did not answer in {self._minutes(record)} min")
+        round_ = route.round
         contact = self._next_contact(record, route.position, now)
+        if contact is None and not record.alert.technical and round_ < self._rounds:
+            round_ += 1  # back to the top: nobody on the ladder has taken it yet
+            contact = self._next_contact(record, 0, now)
+            why = f"{why}; nobody has taken it yet, round {round_} of {self._rounds}"
+        elif round_ > 1:
+            why = f"{why} (round {round_} of {self._rounds})"
         if contact is None:
             self._save(record, "exhausted", position=route.position, contact=None)
             self._book.add_step(record.id, "escalation_exhausted", "router",
-                                f"{decision.why}; nobody left on the ladder after {route.contact_name}")
-            log.error("alert #%d: nobody left on the ladder after %s", record.id, route.contact_name)
+                                f"{why}; nobody left on the ladder after {route.contact_name}")
+            log.error("alert #%d: %s; nobody left on the ladder after %s", record.id, why, route.contact_name)
             return
-        why = decision.why if decision.why != "not acknowledged in time" else (
-            f"{route.contact_name} did not answer in {self._minutes(record)} min")
         name = self._household_name(record.household)
         self._book.add_step(record.id, "escalated", "router", f"from {route.contact_name} to {contact.name}: {why}")
-        if not route.reason:  # the one before only hears when their SMS worked but nobody answered
+        # the one before only hears when their SMS worked but nobody answered, and not when they
+        # are told again themselves (a ladder of one)
+        if not route.reason and route.contact_phone != contact.phone:
             self._outbox.enqueue(route.contact_phone, messages.escalated_notice(record, name, contact.name, why),
                                  alert_id=record.id, household=record.household, recipient=route.contact_name,
                                  purpose="escalated_notice")
-        self._tell(record, contact, messages.alert_text(record, name, now, escalation=why), now, purpose="alert")
+        self._tell(record, contact, messages.alert_text(record, name, now, escalation=why), now, purpose="alert",
+                   round_=round_)
 
     # ------------------------------------------------------------------ helpers
 
-    def _tell(self, record: AlertRecord, contact: Contact, body: str, now: dt.datetime, purpose: str) -> None:
+    def _tell(self, record: AlertRecord, contact: Contact, body: str, now: dt.datetime, purpose: str,
+              round_: int = 1) -> None:
         message_id = self._outbox.enqueue(contact.phone, body, alert_id=record.id, household=record.household,
                                           recipient=contact.name, purpose=purpose)
         due = now + dt.timedelta(minutes=self._minutes(record))
-        self._save(record, "waiting", position=contact.position, contact=contact, notified_at=now, due_at=due)
+        self._save(record, "waiting", position=contact.position, contact=contact, notified_at=now, due_at=due,
+                   round_=round_)
         self._book.add_step(record.id, "notified", contact.name,
                             f"SMS #{message_id} to {contact.phone} ({contact.role}); escalates at {due:%H:%M}")
 
     def _save(self, record: AlertRecord, status: str, *, position: int = 0, contact: Contact | None = None,
-              notified_at: dt.datetime | None = None, due_at: dt.datetime | None = None) -> None:
+              notified_at: dt.datetime | None = None, due_at: dt.datetime | None = None, round_: int = 1) -> None:
         with self._store.transaction() as conn:
             conn.execute(
                 "INSERT INTO alert_routes (alert_id, household, status, position, contact_name, contact_phone, "
-                "notified_at, due_at, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, '') ON CONFLICT(alert_id) DO UPDATE SET "
+                "notified_at, due_at, reason, round) VALUES (?, ?, ?, ?, ?, ?, ?, ?, '', ?) ON CONFLICT(alert_id) "
+                "DO UPDATE SET round=MAX(round, excluded.round), "
                 "status=excluded.status, position=CASE WHEN excluded.position > 0 THEN excluded.position "
                 "ELSE position END, contact_name=CASE WHEN excluded.contact_name != '' THEN excluded.contact_name "
                 "ELSE contact_name END, contact_phone=CASE WHEN excluded.contact_phone != '' THEN "
@@ -280,7 +303,7 @@ class Router:
                 "notified_at), due_at=excluded.due_at, reason=''",
                 (record.id, record.household, status, position, contact.name if contact else "",
                  contact.phone if contact else "", format_time(notified_at) if notified_at else None,
-                 format_time(due_at) if due_at else None))
+                 format_time(due_at) if due_at else None, round_))
 
     def _next_contact(self, record: AlertRecord, after: int, now: dt.datetime) -> Contact | None:
         """The next person after ``after`` who is on duty; if none is, the next one at all (never nobody).
@@ -308,4 +331,4 @@ def _time(text: str | None) -> dt.datetime | None:
 
 def _route(row) -> Route:
     return Route(row["alert_id"], row["household"], row["status"], row["position"], row["contact_name"],
-                 row["contact_phone"], _time(row["notified_at"]), _time(row["due_at"]), row["reason"])
+                 row["contact_phone"], _time(row["notified_at"]), _time(row["due_at"]), row["reason"], row["round"])

@@ -83,7 +83,8 @@ class AlertService:
         self.outbox.recover_interrupted()
         self.router = Router(store, self.book, self.directory, self.outbox, clock,
                              quiet_hours=QuietHours.parse(config.alerts.quiet_hours, config.source),
-                             escalate_after=config.alerts.escalate_after_minutes)
+                             escalate_after=config.alerts.escalate_after_minutes,
+                             ladder_rounds=config.alerts.ladder_rounds)
         self.book.subscribe(self._on_alert_change)
         self.outbox.subscribe(self._on_outbox)
 

@@ -163,6 +163,9 @@ class AlertsConfig:
     quiet_hours: str = "22:00-08:00"
     escalate_after_minutes: dict[str, int] = field(
         default_factory=lambda: {"critical": 15, "high": 30, "medium": 120, "low": 720})
+    #: times an alert about the resident goes up the whole ladder while nobody takes it (a technical
+    #: alert goes up once); after the last round only the panel shows it
+    ladder_rounds: int = 3
     contacts: tuple[ContactConfig, ...] = ()
 
 
@@ -264,6 +267,8 @@ def _check(cfg: Config) -> None:
             raise ConfigError(cfg.source, f"{key}.pin", "expected a BCM GPIO pin number 0-27")
     if cfg.store.retention_days < 1:
         raise ConfigError(cfg.source, "store.retention_days", "expected a whole number of days >= 1")
+    if not 1 <= cfg.alerts.ladder_rounds <= 10:
+        raise ConfigError(cfg.source, "alerts.ladder_rounds", "expected a whole number of rounds from 1 to 10")
     if cfg.office.hub_offline_after_minutes < 1:
         raise ConfigError(cfg.source, "office.hub_offline_after_minutes", "expected a whole number of minutes >= 1")
     problem = inactivity_budget_problem(cfg.detection.inactivity_budget_per_30d)

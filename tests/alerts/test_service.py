@@ -57,10 +57,65 @@ def test_unacknowledged_alert_escalates_and_the_one_before_is_told(service, twil
                                        "in 15 min. No action needed.")
     service.tick(clock.advance(dt.timedelta(minutes=15)))
     assert len(twilio.sent_to(SUE)) == 1 and len(twilio.sent_to(BOB)) == 2  # Bob hears it went on to Sue
+
+
+def test_a_fall_nobody_takes_goes_up_the_ladder_again_then_only_the_panel_shows_it(service, twilio, clock):
+    rec = service.handle(fall(clock))
+    service.tick()
+    for _ in range(3):  # Jane, Bob, Sue: 15 min each
+        service.tick(clock.advance(dt.timedelta(minutes=15)))
+    assert twilio.sent_to(JANE)[-1].startswith(
+        "ESCALATED (Sue did not answer in 15 min; nobody has taken it yet, round 2 of 3). CRITICAL Mrs Smith, 08:00:")
+    assert twilio.sent_to(SUE)[-1] == (f"Alert {rec.id} (Mrs Smith) has been passed to Jane: Sue did not answer in "
+                                       "15 min; nobody has taken it yet, round 2 of 3. No action needed.")
+    for _ in range(6):  # rounds 2 and 3
+        service.tick(clock.advance(dt.timedelta(minutes=15)))
+    alerts_sent = [m for m in twilio.messages if "Reply OK" in m["body"]]
+    assert [m["to"] for m in alerts_sent] == [JANE, BOB, SUE] * 3
+    assert twilio.sent_to(JANE)[-2].startswith("ESCALATED (Sue did not answer in 15 min; nobody has taken it yet, "
+                                                "round 3 of 3)")
+    told = len(twilio.messages)
+    service.tick(clock.advance(dt.timedelta(hours=3)))
+    assert len(twilio.messages) == told, "after the last round nobody is told again"
+    steps = service.book.history(rec.id)
+    assert steps[-1].action == "escalation_exhausted" and "(round 3 of 3)" in steps[-1].detail
+    assert twilio.sent_to(SUE)[-1].startswith("ESCALATED (Bob did not answer in 15 min (round 3 of 3)).")
+    assert service.book.get(rec.id).state == "open", "still open on the panel"
+
+
+def test_a_fall_taken_in_the_second_round_stops_there(service, twilio, clock):
+    rec = service.handle(fall(clock))
+    service.tick()
+    for _ in range(4):  # into round 2: Jane again, then Bob
+        service.tick(clock.advance(dt.timedelta(minutes=15)))
+    assert service.reply_to_sms(BOB, f"OK {rec.id}").startswith(f"Thanks Bob, alert {rec.id}")
+    told = len(twilio.messages)
     service.tick(clock.advance(dt.timedelta(hours=2)))
-    assert len(twilio.messages) == 5, "the ladder ends at the supervisor; nobody is told twice"
-    assert ("escalation_exhausted", "router") in actions(service, rec.id)
-    assert service.book.get(rec.id).state == "open"
+    assert len(twilio.messages) == told
+    assert service.book.get(rec.id).acknowledged_by == "Bob"
+
+
+def test_a_technical_alert_goes_up_the_ladder_once(service, twilio, clock):
+    service.handle(dataclasses.replace(battery(clock), severity="critical"))
+    service.tick()
+    service.tick(clock.advance(dt.timedelta(minutes=15)))
+    service.tick(clock.advance(dt.timedelta(minutes=15)))
+    service.tick(clock.advance(dt.timedelta(hours=3)))
+    assert [m["to"] for m in twilio.messages if "Reply OK" in m["body"]] == [JANE, BOB, SUE]
+
+
+def test_a_ladder_of_one_is_asked_again_without_being_told_it_was_passed_on(config, store, clock, channel, twilio):
+    one = dataclasses.replace(config, alerts=dataclasses.replace(
+        config.alerts, ladder_rounds=2, contacts=config.alerts.contacts[1:2]))  # Bob alone
+    service = AlertService(one, store, clock, channel)
+    rec = service.handle(fall(clock))
+    service.tick()
+    service.tick(clock.advance(dt.timedelta(minutes=15)))
+    service.tick(clock.advance(dt.timedelta(minutes=15)))
+    assert [m[:40] for m in twilio.sent_to(BOB)] == [
+        "CRITICAL Mrs Smith, 08:00: No movement s",
+        "ESCALATED (Bob did not answer in 15 min;"]
+    assert service.book.history(rec.id)[-1].action == "escalation_exhausted"
 
 
 def test_escalation_time_depends_on_severity(service, twilio, clock):
@@ -250,3 +305,13 @@ def test_one_alert_failing_to_escalate_does_not_hold_up_the_others(service, twil
     service.tick(clock.advance(dt.timedelta(minutes=15)))
     assert [m for m in twilio.sent_to(BOB) if f"Reply OK {second.id}" in m], "the second alert still escalates"
     assert not [m for m in twilio.sent_to(BOB) if f"Reply OK {first.id}" in m]
+
+
+def test_a_route_stored_before_ladder_rounds_existed_is_in_its_first_round(config, store, clock, channel):
+    from alerts.router import MIGRATIONS
+    store.migrate("routing", MIGRATIONS[:1])  # the store as the release before left it
+    with store.transaction() as conn:
+        conn.execute("INSERT INTO alert_routes (alert_id, household, status, position, due_at) "
+                     "VALUES (7, 'smith', 'waiting', 2, '2024-03-04T08:15:00')")
+    service = AlertService(config, store, clock, channel)
+    assert service.router.route_of(7).round == 1
