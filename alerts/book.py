@@ -1,7 +1,10 @@
 """The alert book: every alert's lifecycle (raised, notified, acknowledged, resolved), in SQLite.
 
 An alert is raised once per unresolved condition of a household; each later change is a new
-:class:`AlertStep` with its time and actor. Nothing is ever deleted: the book is the record a
+:class:`AlertStep` with its time and actor. A condition that began after the unresolved alert
+about it was raised (``Alert.since``: a second silence after the resident was up and about again)
+is a new alert, though the first was taken and never closed: a second fall must not be swallowed
+because nobody closed the first on the panel. Nothing is ever deleted: the book is the record a
 caseworker, a supervisor or an inquiry reads afterwards.
 
 >>> from hub.clock import ManualClock
@@ -135,15 +138,16 @@ class AlertBook:
     # ------------------------------------------------------------------ changes
 
     def raise_alert(self, alert: Alert) -> AlertRecord | None:
-        """Record a new alert; ``None`` when the same condition is still unresolved for that household."""
+        """Record a new alert; ``None`` when the same condition is still unresolved for that household
+        and did not begin after that alert was raised."""
         now = self._clock.now()
         with self._store.transaction() as conn:
-            open_row = conn.execute(
-                "SELECT id FROM alert_records WHERE household=? AND condition=? AND state!='resolved' LIMIT 1",
-                (alert.household, alert.condition)).fetchone()
-            if open_row is not None:
-                log.debug("alert %s for %s already open as #%d", alert.condition, alert.household, open_row[0])
-                return None
+            for alert_id, raised in conn.execute(
+                    "SELECT id, alert_time FROM alert_records WHERE household=? AND condition=? AND "
+                    "state!='resolved' ORDER BY id", (alert.household, alert.condition)).fetchall():
+                if alert.since is None or alert.since <= dt.datetime.fromisoformat(raised):
+                    log.debug("alert %s for %s already open as #%d", alert.condition, alert.household, alert_id)
+                    return None
             cur = conn.execute(
                 "INSERT INTO alert_records (household, kind, severity, message, technical, condition, evidence, "
                 "alert_time, raised_at, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'open')",

@@ -176,7 +176,8 @@ class Engine:
             if not f.technical:
                 message, evidence = self._equipment_notes(message, evidence, now)
             alert = Alert(time=now, household=self.household, kind=f.kind, severity=f.severity,
-                          message=message, technical=f.technical, condition=cond, evidence=evidence)
+                          message=message, technical=f.technical, condition=cond, evidence=evidence,
+                          since=f.since)
             self._active[cond] = alert
             if f.kind in _SILENCE_KINDS:
                 self._silence_reported, self._back_since_report = now, False

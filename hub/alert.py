@@ -1,8 +1,9 @@
 """The ``Alert`` a detector raises: what deviated, how serious it is, and the evidence.
 
 This is the Alert JSON contract (``time``, ``kind``, ``technical``, ``household``, ``severity``,
-``message``, ``evidence``) shared by detection, the uplink, routing and the panel. Its lifecycle
-(notified, acknowledged, resolved) lives in ``alerts/``.
+``message``, ``evidence``, and ``since`` when the condition has a beginning) shared by detection,
+the uplink, routing and the panel. Its lifecycle (notified, acknowledged, resolved) lives in
+``alerts/``.
 """
 from __future__ import annotations
 
@@ -19,6 +20,9 @@ class Alert:
 
     ``condition`` names the condition (``inactivity``, ``sensor_offline:hall_pir``) so that the same
     unresolved condition is not raised twice; ``evidence`` holds the figures behind ``message``.
+    ``since`` is when the condition began (the last movement before a silence, an appliance's
+    switch-on): raised again by a restarted hub it is the same alert, but a condition begun after
+    the last alert about it was raised is a new one, however that alert was left.
     """
 
     time: dt.datetime
@@ -29,6 +33,7 @@ class Alert:
     technical: bool = False
     condition: str = ""
     evidence: dict[str, Any] = field(default_factory=dict, compare=False)
+    since: dt.datetime | None = None
 
     def __post_init__(self) -> None:
         if self.severity not in SEVERITIES:
@@ -47,6 +52,7 @@ class Alert:
             "message": self.message,
             "condition": self.condition,
             "evidence": self.evidence,
+            "since": self.since.isoformat(timespec="seconds") if self.since else None,
         }
 
     @classmethod
@@ -61,4 +67,5 @@ class Alert:
             technical=bool(data.get("technical", False)),
             condition=data.get("condition", ""),
             evidence=dict(data.get("evidence", {})),
+            since=dt.datetime.fromisoformat(data["since"]) if data.get("since") else None,
         )

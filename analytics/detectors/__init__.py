@@ -35,6 +35,8 @@ class Finding:
     #: still holding (an alert raised for it stays raised) but no longer true as told: never
     #: raised from now on (a silence broken by a reading or two, not yet clearly over)
     stale: bool = False
+    #: when the condition began (``Alert.since``): a new beginning is a new alert downstream
+    since: dt.datetime | None = None
 
 
 @dataclass(frozen=True)

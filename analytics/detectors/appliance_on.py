@@ -97,6 +97,7 @@ class ApplianceOn:
                 else:
                     msg = f"The {sensor} sensor has reported on {on_for}, longer than it ever did. Check the sensor."
                 finding = Finding(f"sensor_stuck:{sensor}", "sensor_stuck", "low", sms_text(msg), technical=True,
+                                  since=since,
                                   evidence={"sensor": sensor, "on_since": since.isoformat(),
                                             "on_min": round(on_min), "limit_min": round(limit)})
             else:
@@ -107,7 +108,7 @@ class ApplianceOn:
                 what = thing(sensor, s.rooms.get(sensor, ""))
                 msg = f"The {what} has been on {on_for} at {who(ctx.name)}'s home. {usual_txt}{nobody}"
                 finding = Finding(f"appliance_on:{sensor}", "appliance_on", "high" if still else "medium",
-                                  sms_text(msg.strip()),
+                                  sms_text(msg.strip()), since=since,
                                   evidence={"sensor": sensor, "on_since": since.isoformat(), "on_min": round(on_min),
                                             "limit_min": round(limit), "usual_min": usual, "nobody_moving": still})
             self._raised[sensor] = (since, finding)

@@ -177,7 +177,7 @@ class Inactivity:
         self._raised = Finding("inactivity", "inactivity", severity, sms_text(msg), evidence={
             "last_activity": s.last_activation.isoformat(), "quiet_min": round(quiet), "limit_min": round(limit),
             "days": self.n_days, "last_sensor": s.last_activation_sensor, "last_room": s.last_activation_room,
-            **evidence})
+            **evidence}, since=s.last_activation)
         self._raised_for, self._raised_at = s.last_activation, ctx.now
         return [self._raised]
 
@@ -219,7 +219,7 @@ class Inactivity:
                      if self.n_days else f"Nothing learned of {who(ctx.name)}'s outings yet.")
             msg = (f"{who(ctx.name).capitalize()} went out at {moment(s.last_front, now)} and is not back after "
                    f"{duration(quiet)}. {usual}")
-            return [Finding("not_back", "not_back", "medium", sms_text(msg),
+            return [Finding("not_back", "not_back", "medium", sms_text(msg), since=s.last_front,
                             evidence={"out_since": s.last_front.isoformat(), "away_min": round(quiet),
                                       "longest_away_min": round(self.longest_out)})]
         if self._asleep(s.last_activation, now):

@@ -122,7 +122,7 @@ class SensorHealth:
         before = self.longest.get(sensor)
         usual = f" (its longest silence before was {duration(before)})" if before is not None else ""
         msg = f"Sensor {sensor} has sent nothing for {duration(silent)}{usual}. Check its battery and placement."
-        return Finding(f"{OFFLINE}{sensor}", "sensor_offline", "low", sms_text(msg), technical=True,
+        return Finding(f"{OFFLINE}{sensor}", "sensor_offline", "low", sms_text(msg), technical=True, since=last,
                        evidence={"sensor": sensor, "last_report": last.isoformat(),
                                  "silent_min": round(silent), "limit_min": round(limit)})
 
@@ -145,7 +145,7 @@ class SensorHealth:
 
 def _offline(sensor: str, since: dt.datetime, now: dt.datetime) -> Finding:
     msg = f"Sensor {sensor} went offline at {moment(since, now)}. Check its power and radio link."
-    return Finding(f"{OFFLINE}{sensor}", "sensor_offline", "low", sms_text(msg), technical=True,
+    return Finding(f"{OFFLINE}{sensor}", "sensor_offline", "low", sms_text(msg), technical=True, since=since,
                    evidence={"sensor": sensor, "since": since.isoformat(), "reason": "unavailable"})
 
 

@@ -1,6 +1,7 @@
 """The alert book: lifecycle, deduplication, history that is never lost."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -42,6 +43,20 @@ def test_same_open_condition_is_raised_once_per_household(store, clock):
     book.resolve(first.id, "helped", "Jane")
     again = book.raise_alert(fall(clock))
     assert again is not None and again.id != first.id
+
+
+def test_a_condition_begun_after_its_unresolved_alert_is_a_new_alert(store, clock):
+    book = AlertBook(store, clock)
+    morning = dt.datetime(2024, 3, 4, 7, 10)
+    first = book.raise_alert(dataclasses.replace(fall(clock), since=morning))  # raised 08:00
+    book.acknowledge(first.id, "Jane", "sms")  # taken, visited, never closed on the panel
+    clock.advance(dt.timedelta(minutes=40))
+    assert book.raise_alert(dataclasses.replace(fall(clock), since=morning)) is None, \
+        "the same silence raised again (a restarted hub) is the alert already taken"
+    clock.set(dt.datetime(2024, 3, 4, 15, 30))
+    second = book.raise_alert(dataclasses.replace(fall(clock), since=dt.datetime(2024, 3, 4, 14, 5)))
+    assert second is not None and second.id != first.id, "a new silence after she was up again"
+    assert book.raise_alert(dataclasses.replace(fall(clock), since=dt.datetime(2024, 3, 4, 14, 5))) is None
 
 
 def test_resolve_acknowledges_first_and_checks_outcome(store, clock):

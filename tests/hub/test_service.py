@@ -198,14 +198,19 @@ def test_a_late_backlog_does_not_move_last_seen_back(service):
     assert svc.store.events(since=START - dt.timedelta(hours=3), until=START - dt.timedelta(hours=2))  # still stored
 
 
-def test_a_sensor_dead_for_days_before_a_restart_is_still_reported(tmp_path):
-    config = config_from_dict({
+def sensorless_config(tmp_path):
+    """Mrs Kim's hub with no sensor source: the tests feed its pipeline themselves."""
+    return config_from_dict({
         "household": {"id": "kim-12", "name": "Mrs Kim"},
         "store": {"path": str(tmp_path / "hub.sqlite")},
         "detection": {"model_dir": str(tmp_path / "models")},
         "alerts": {"contacts": [{"name": "Ji-woo Han", "phone": "+447700900101"}]},
         "panel": {"enabled": False},
     }, source="test.toml")
+
+
+def test_a_sensor_dead_for_days_before_a_restart_is_still_reported(tmp_path):
+    config = sensorless_config(tmp_path)
     clock = ManualClock(START)
     svc = HubService(config, clock=clock, out=io.StringIO())
     # four weeks of life; the bathroom sensor died five days ago, longer than the engine reads back
@@ -221,3 +226,51 @@ def test_a_sensor_dead_for_days_before_a_restart_is_still_reported(tmp_path):
         svc.stop()
     assert [a.condition for a in offline] == ["sensor_offline:bathroom_pir"]
     assert offline[0].technical and "has sent nothing for 5 days" in offline[0].message
+
+
+def test_a_second_silence_reaches_the_social_worker_though_the_first_alert_was_never_closed(tmp_path):
+    from hub.events import Event
+    config = sensorless_config(tmp_path)
+    clock = ManualClock(START)
+    home = SimulatedHome(household="kim-12", seed=3, profile="busy")
+    out = io.StringIO()
+    svc = HubService(config, clock=clock, out=out)
+    svc.store.add_events(home.events(START - dt.timedelta(days=28), START))
+
+    def silence_told(hub: HubService) -> bool:
+        for _ in range(8 * 60):  # a busy home's silence by day is told well within this
+            clock.advance(dt.timedelta(minutes=1))
+            hub.tick()
+            hub.deliver()
+            if out.getvalue().count("SMS to +447700900101") > told:
+                return True
+        return False
+
+    try:
+        svc.start(scheduler=False, panel=False)
+        svc.pipeline.submit([Event(START, "living_room_pir", "motion", 1, "living_room", "kim-12")])
+        told = 0
+        assert silence_told(svc), "the first silence"
+        first = svc.alerts.book.list(households=["kim-12"])[0]
+        assert svc.alerts.reply_to_sms("+447700900101", f"OK {first.id}").startswith("Thanks Ji-woo Han")
+        told = out.getvalue().count("SMS to +447700900101")
+        svc.stop()  # a power cut: the restarted hub finds the same silence, already taken
+        svc = HubService(config, clock=clock, out=out)
+        svc.start(scheduler=False, panel=False)
+        for _ in range(10):
+            clock.advance(dt.timedelta(minutes=1))
+            svc.tick()
+            svc.deliver()
+        assert out.getvalue().count("SMS to +447700900101") == told
+        # she is up and about again, in three rooms; then, in the afternoon, a new silence
+        for minutes, sensor, room in ((0, "kitchen_pir", "kitchen"), (4, "hall_pir", "hall"),
+                                      (9, "living_room_pir", "living_room")):
+            svc.pipeline.submit([Event(clock.now() + dt.timedelta(minutes=minutes), sensor, "motion", 1, room,
+                                       "kim-12")])
+        clock.advance(dt.timedelta(minutes=9))
+        assert silence_told(svc), "the second silence is a new alert, though the first was never closed"
+        records = svc.alerts.book.list(households=["kim-12"])
+    finally:
+        svc.stop()
+    assert sorted((r.alert.kind, r.state) for r in records if not r.alert.technical) == [
+        ("inactivity", "acknowledged"), ("inactivity", "open")]
