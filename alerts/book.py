@@ -79,6 +79,8 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX alert_steps_alert ON alert_steps(alert_id, id)
     """,
+    # 2: the news that the alert's condition is over (the resident moving again), if it is
+    "ALTER TABLE alert_records ADD COLUMN over TEXT NOT NULL DEFAULT ''",
 )
 
 
@@ -100,6 +102,8 @@ class AlertRecord:
     resolved_at: dt.datetime | None = None
     outcome: str | None = None
     note: str = ""
+    #: the news that the condition is over ("Mrs Kim is moving again (kitchen, 10:41)."), or ""
+    over: str = ""
 
     @property
     def household(self) -> str:
@@ -161,6 +165,15 @@ class AlertBook:
         self._notify(record, "raised")
         return record
 
+    def unresolved(self, household: str, condition: str, since: dt.datetime | None = None) -> AlertRecord | None:
+        """The newest unresolved alert about ``household``'s ``condition``, raised after the
+        condition began at ``since`` when that is known; ``None`` when there is none."""
+        for row in self._store.query("SELECT * FROM alert_records WHERE household=? AND condition=? AND "
+                                     "state!='resolved' ORDER BY id DESC", (household, condition)):
+            if since is None or dt.datetime.fromisoformat(row["alert_time"]) >= since:
+                return _record(row)
+        return None
+
     def acknowledge(self, alert_id: int, by: str, via: str) -> AlertRecord:
         """Mark the alert taken by ``by`` through ``via`` (sms, panel, terminal).
 
@@ -204,6 +217,18 @@ class AlertBook:
         if acknowledged_now:
             self._notify(record, "acknowledged")
         self._notify(record, "resolved")
+        return record
+
+    def condition_over(self, alert_id: int, news: str) -> AlertRecord:
+        """Note that the alert's condition is over (``news``, from the detector); it stays in its
+        state until a person takes or closes it."""
+        now = self._clock.now()
+        with self._store.transaction() as conn:
+            self._row(conn, alert_id)
+            conn.execute("UPDATE alert_records SET over=? WHERE id=?", (news, alert_id))
+            self._step(conn, alert_id, now, "condition_over", "detector", news)
+        record = self.get(alert_id)
+        self._notify(record, "condition_over")
         return record
 
     def add_step(self, alert_id: int, action: str, actor: str, detail: str = "") -> AlertStep:
@@ -289,4 +314,5 @@ def _record(row: sqlite3.Row) -> AlertRecord:
     return AlertRecord(id=row["id"], alert=alert, state=row["state"], raised_at=_time(row["raised_at"]),
                        acknowledged_by=row["acknowledged_by"], acknowledged_at=_time(row["acknowledged_at"]),
                        acknowledged_via=row["acknowledged_via"], resolved_by=row["resolved_by"],
-                       resolved_at=_time(row["resolved_at"]), outcome=row["outcome"], note=row["note"])
+                       resolved_at=_time(row["resolved_at"]), outcome=row["outcome"], note=row["note"],
+                       over=row["over"])

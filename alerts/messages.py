@@ -76,6 +76,12 @@ def alert_text(record: AlertRecord, household_name: str, now: dt.datetime, escal
     return fit(head, alert.message, tail)
 
 
+def all_clear_text(record: AlertRecord, household_name: str, news: str) -> str:
+    """The SMS telling everyone who heard of an alert that its condition is over (``news``)."""
+    return fit(f"UPDATE on alert {record.id} ({household_name}): ", news,
+               " It is no longer passed on. Close it on the panel once checked.")
+
+
 def escalated_notice(record: AlertRecord, household_name: str, to_name: str, why: str) -> str:
     """The SMS telling the person before that the alert went on to someone else."""
     return fit(f"Alert {record.id} ({household_name}) has been passed to {to_name}: ", why, ". No action needed.",

@@ -56,6 +56,8 @@ MIGRATIONS: tuple[str, ...] = (
 #: done (taken or resolved), exhausted (nobody left on the ladder in its last round; the alert stays
 #: open on the panel)
 ACTIVE = ("held", "waiting")
+#: outbox states of an SMS that never reached its recipient
+NOT_REACHED = ("cancelled", "failed", "undelivered")
 DEFAULT_ESCALATE_MINUTES = 30
 
 
@@ -207,6 +209,23 @@ class Router:
         cancelled = self._outbox.cancel(record.id)
         if cancelled:
             log.info("alert #%d taken; %d unsent SMS about it cancelled", record.id, cancelled)
+
+    def condition_over(self, record: AlertRecord, news: str) -> int:
+        """The alert's condition is over (``news``: the resident is moving again): stop passing it
+        up the ladder, drop the SMS about it not sent yet, and tell everyone it reached; return
+        how many are told. The alert stays open: whether the resident is well is for a person."""
+        with self._lock:
+            with self._store.transaction() as conn:
+                conn.execute("UPDATE alert_routes SET status='done', due_at=NULL WHERE alert_id=? AND status IN "
+                             "('held', 'waiting')", (record.id,))
+            self._outbox.cancel(record.id, purposes=("alert", "escalated_notice"))
+            reached = {m.phone: m.recipient for m in self._outbox.messages(alert_id=record.id)
+                       if m.purpose == "alert" and m.state not in NOT_REACHED}
+            body = messages.all_clear_text(record, self._household_name(record.household), news)
+            for phone, name in reached.items():
+                self._outbox.enqueue(phone, body, alert_id=record.id, household=record.household, recipient=name,
+                                     purpose="all_clear")
+            return len(reached)
 
     def route_of(self, alert_id: int) -> Route | None:
         """The alert's routing state, or ``None`` if it was never routed."""

@@ -22,7 +22,7 @@ from alerts.directory import Contact, Directory
 from alerts.outbox import Outbox, OutboxMessage, ProcessReport
 from alerts.router import Router
 from alerts.rota import QuietHours
-from hub.alert import Alert
+from hub.alert import Alert, AllClear
 from hub.clock import Clock
 from hub.config import Config, secret
 from hub.errors import AlertStateError, NotFoundError
@@ -95,6 +95,18 @@ class AlertService:
         record = self.book.raise_alert(alert)
         if record is not None:
             self.router.route(record)
+        return record
+
+    def all_clear(self, notice: AllClear) -> AlertRecord | None:
+        """An alert's condition is over (the resident moving again, the appliance off): note it on
+        the alert, stop passing it up the ladder and tell everyone who was sent it. The alert
+        stays open for a person to close. ``None`` when no unresolved alert is about it."""
+        record = self.book.unresolved(notice.household, notice.condition, notice.since)
+        if record is None:
+            return None
+        record = self.book.condition_over(record.id, notice.message)
+        told = self.router.condition_over(record, notice.message)
+        log.info("alert #%d: condition over (%s); %d told", record.id, notice.message, told)
         return record
 
     def tick(self, now: dt.datetime | None = None) -> TickReport:

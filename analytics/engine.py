@@ -2,8 +2,11 @@
 
 The live hub and ``eldercare replay`` use this same class; only the clock differs. The engine
 turns a detector's newly holding condition into an :class:`~hub.alert.Alert` and remembers it
-until it clears, so one condition alerts once. While a sensor that sees the resident is reported
-offline, it judges the resident by the routine learned without that sensor (``relearn``).
+until it clears, so one condition alerts once. When an alert about the resident clears because
+the resident is seen again (moving, up, back home) or the appliance was switched off, it says so
+(an :class:`~hub.alert.AllClear` to ``on_all_clear``), so nobody drives out for nothing. While a
+sensor that sees the resident is reported offline, it judges the resident by the routine learned
+without that sensor (``relearn``).
 
     engine = Engine(routine, clock, household="home", name="Mrs Smith")
     alerts = engine.on_event(event)   # after the event is stored
@@ -20,10 +23,10 @@ import numpy as np
 
 from analytics.detectors import Context, Detector, Finding, default_detectors, resident_detectors
 from analytics.detectors.sensor_health import OFFLINE, SensorHealth
-from analytics.explain import clock, duration, sms_text, thing
+from analytics.explain import clock, duration, place, sms_text, thing, who_cap
 from analytics.routine import ABSENT_RATIO, SILENCE_FLOOR_MIN, Routine, silence_limit
 from analytics.state import HomeState, activity_day
-from hub.alert import Alert
+from hub.alert import Alert, AllClear
 from hub.clock import Clock
 from hub.config import DetectionConfig
 from hub.events import Event
@@ -50,8 +53,13 @@ _ONCE_MEMORY = dt.timedelta(days=3)
 #: kinds of sensor that see where the resident is: one of them dead leaves a place unseen
 _SEEING_KINDS = frozenset({"motion", "door", "contact", "pressure", "flush"})
 
+#: alerts whose condition is over when the resident is seen again after them
+_SEEN_AGAIN_ENDS = frozenset({"inactivity", "no_wake", "not_back"})
+
 #: learns the routine again as if the given sensors had never been there (they are offline)
 Relearn = Callable[[frozenset[str]], Routine]
+#: where the engine says that an alert's condition is over
+AllClearSink = Callable[[AllClear], None]
 
 
 class Engine:
@@ -59,8 +67,9 @@ class Engine:
 
     def __init__(self, routine: Routine, clock: Clock, *, household: str = "", name: str = "",
                  detectors: Sequence[Detector] | None = None, config: DetectionConfig | None = None,
-                 relearn: Relearn | None = None) -> None:
+                 relearn: Relearn | None = None, on_all_clear: AllClearSink | None = None) -> None:
         self.routine = routine
+        self._on_all_clear = on_all_clear
         self.config = config or DetectionConfig()
         self.clock = clock
         self.household = household or routine.household
@@ -189,9 +198,10 @@ class Engine:
             log.info("alert %s: %s", cond, f.message)
             new.append(alert)
         # a failed detector's conditions are unknown this time: keep them rather than raise them again
+        over = []
         for cond in [] if failed else [c for c in self._active if c not in holding]:
             log.debug("condition %s cleared at %s", cond, now)
-            del self._active[cond]
+            over.append(self._active.pop(cond))
         for cond in [c for c, t in self._raised_once.items() if now - t > _ONCE_MEMORY]:
             del self._raised_once[cond]
         if self._relearn is not None:
@@ -200,7 +210,30 @@ class Engine:
                 self._offline = offline
                 self._judge_without(offline)
                 new = [self._saying_judged_without(a) for a in new]
+        if self._on_all_clear is not None:
+            for notice in filter(None, (self._all_clear(a, now) for a in over)):
+                self._on_all_clear(notice)
         return new
+
+    def _all_clear(self, alert: Alert, now: dt.datetime) -> AllClear | None:
+        """What to tell the people who heard of ``alert``, now that its condition cleared, when
+        the home shows why: the resident seen since the alert, the appliance off (not a morning
+        check given up at night, nor a routine swapped in)."""
+        s = self.state
+        if alert.kind in _SEEN_AGAIN_ENDS:
+            if s.out or s.last_activation is None or s.last_activation <= alert.time:
+                return None
+            doing = {"inactivity": "is moving again", "no_wake": "is up", "not_back": "is back home"}[alert.kind]
+            where = place(s.last_activation_sensor, s.last_activation_room)
+            message = f"{who_cap(self.name)} {doing} ({where}, {clock(s.last_activation)})."
+        elif alert.kind == "appliance_on":
+            sensor = alert.evidence.get("sensor", "")
+            if s.appliances_on.get(sensor) == alert.since:
+                return None
+            message = f"The {thing(sensor, s.rooms.get(sensor, ''))} has been switched off ({clock(now)})."
+        else:
+            return None
+        return AllClear(now, self.household, alert.condition, sms_text(message), since=alert.since)
 
     def _offline_sensors(self) -> frozenset[str]:
         """The sensors seeing where the resident is that are reported offline and not heard from

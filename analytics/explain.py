@@ -52,6 +52,13 @@ def who(name: str) -> str:
     return name.strip() or "the resident"
 
 
+def who_cap(name: str) -> str:
+    """:func:`who` at the start of a sentence: "The resident", "Mrs Kim Soon-ja" (not "Mrs kim
+    soon-ja", as ``str.capitalize`` would have it)."""
+    text = who(name)
+    return text[:1].upper() + text[1:]
+
+
 #: how a sensor works, which tells a carer nothing about where the resident was
 _TECHNICAL = frozenset({"pir", "reed", "mercury", "magnetic", "electric"})
 #: a room named by one word that English says with "room"

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from analytics.days import daily_summary, write_daily_summaries
-from analytics.explain import sms_text, who
+from analytics.explain import sms_text, who_cap
 from analytics.modelstore import save_routine
 from analytics.history_stats import DAY_START_HOUR
 from analytics.routine import KEEP_DAYS, Routine, learn
@@ -84,7 +84,7 @@ def check_yesterday(store: Store, clock: Clock, model_dir: str | Path, household
         return None
     z = (x[0] - model.center) / model.scale
     worst = [FEATURES[i] for i in np.argsort(-np.abs(z))[:2]]
-    msg = sms_text(f"{who(name).capitalize()}'s day on {day:%d %b} was unlike the last {model.n_train} days "
+    msg = sms_text(f"{who_cap(name)}'s day on {day:%d %b} was unlike the last {model.n_train} days "
                    f"(most different: {', '.join(w.replace('_', ' ') for w in worst)}). Worth a call.")
     return Alert(time=now, household=household, kind="unusual_day", severity="low", message=msg,
                  condition=f"unusual_day:{day.isoformat()}",

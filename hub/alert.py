@@ -14,6 +14,10 @@ from typing import Any
 SEVERITIES = ("critical", "high", "medium", "low")
 
 
+def _iso(when: dt.datetime | None) -> str | None:
+    return when.isoformat(timespec="seconds") if when else None
+
+
 @dataclass(frozen=True)
 class Alert:
     """A deviation worth telling a person about.
@@ -52,7 +56,7 @@ class Alert:
             "message": self.message,
             "condition": self.condition,
             "evidence": self.evidence,
-            "since": self.since.isoformat(timespec="seconds") if self.since else None,
+            "since": _iso(self.since),
         }
 
     @classmethod
@@ -69,3 +73,32 @@ class Alert:
             evidence=dict(data.get("evidence", {})),
             since=dt.datetime.fromisoformat(data["since"]) if data.get("since") else None,
         )
+
+
+@dataclass(frozen=True)
+class AllClear:
+    """A condition an alert told of is over: the resident moving again, up, back home, the
+    appliance switched off. Nobody knows yet whether the resident is hurt, so the alert stays open
+    for a person to close; it is no longer passed up the ladder, and whoever heard of it hears this.
+
+    On the uplink it travels on the alert topic, marked ``"all_clear": true``.
+    """
+
+    time: dt.datetime
+    household: str
+    condition: str
+    message: str
+    #: when the condition began (``Alert.since``): which alert of that condition this ends
+    since: dt.datetime | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON object sent upstream."""
+        return {"all_clear": True, "time": _iso(self.time), "household": self.household,
+                "condition": self.condition, "message": self.message, "since": _iso(self.since)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> AllClear:
+        """Rebuild the notice from its JSON object."""
+        return cls(time=dt.datetime.fromisoformat(data["time"]), household=data.get("household", ""),
+                   condition=data["condition"], message=data.get("message", ""),
+                   since=dt.datetime.fromisoformat(data["since"]) if data.get("since") else None)

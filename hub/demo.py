@@ -89,7 +89,7 @@ class DemoWorld:
         self.store = Store(self.config.store.path)
         self.alerts = AlertService(self.config, self.store, self.clock, ConsoleChannel(out))
         self._on_alert_hook = on_alert
-        self.detection = Detection(self._alert)
+        self.detection = Detection(self._alert, self.alerts.all_clear)
         self.pipeline = EventPipeline(self.store, [self.detection.on_events])
         if on_event is not None:
             self.pipeline.add_listener(lambda events: [on_event(e) for e in events])

@@ -14,12 +14,12 @@ import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from analytics.engine import Engine, Relearn
+from analytics.engine import AllClearSink, Engine, Relearn
 from analytics.jobs import learning_history
 from analytics.modelstore import load_routine, routine_path
 from analytics.routine import Routine, learn
 from analytics.state import PRIME_WINDOW
-from hub.alert import Alert
+from hub.alert import Alert, AllClear
 from hub.clock import Clock
 from hub.config import DetectionConfig
 from hub.errors import ModelError
@@ -69,10 +69,12 @@ def recent_for(store: Store, household: str, now: dt.datetime) -> tuple[list[Eve
 
 
 class Detection:
-    """One detection engine per household; alerts go to ``on_alert`` as they are raised."""
+    """One detection engine per household; alerts go to ``on_alert`` as they are raised, and the
+    news that an alert's condition is over (the resident moving again) to ``on_all_clear``."""
 
-    def __init__(self, on_alert: AlertSink) -> None:
+    def __init__(self, on_alert: AlertSink, on_all_clear: AllClearSink | None = None) -> None:
         self._on_alert = on_alert
+        self._on_all_clear = on_all_clear
         self._engines: dict[str, Engine] = {}
         # the pipeline, the scheduler tick and the nightly swap run on different threads
         self._lock = threading.RLock()
@@ -89,7 +91,8 @@ class Detection:
         each sensor's last one before them (:func:`recent_for`), so a restart knows the current
         quiet spell and every sensor; ``relearn`` (:func:`relearn_for`) lets it judge the resident
         without a dead sensor."""
-        engine = Engine(routine, clock, household=household, name=name, config=config, relearn=relearn)
+        engine = Engine(routine, clock, household=household, name=name, config=config, relearn=relearn,
+                        on_all_clear=self._all_clear if self._on_all_clear is not None else None)
         engine.prime(recent, last_words)
         with self._lock:
             self._engines[household] = engine
@@ -140,6 +143,12 @@ class Detection:
                     log.exception("detection tick failed for %s", household)
                     continue
                 self._emit(alerts)
+
+    def _all_clear(self, notice: AllClear) -> None:
+        try:
+            self._on_all_clear(notice)
+        except Exception:  # delivery trouble must not stop detection
+            log.exception("handing on the all clear for %s failed", notice.condition)
 
     def _emit(self, alerts: Sequence[Alert]) -> None:
         for alert in alerts:

@@ -38,7 +38,7 @@ from typing import Any
 
 import paho.mqtt.client as mqtt
 
-from hub.alert import Alert
+from hub.alert import Alert, AllClear
 from hub.clock import Clock
 from hub.config import Config
 from hub.counters import KeyedCounters
@@ -231,12 +231,16 @@ class OfficeReceiver:
         if self.store.query("SELECT 1 FROM office_received WHERE id=?", (msg_id,)):
             return "duplicates"
         try:
-            alert = Alert.from_json({**body, "household": household})
+            if body.get("all_clear"):
+                notice = AllClear.from_json({**body, "household": household})
+            else:
+                alert = Alert.from_json({**body, "household": household})
         except (KeyError, ValueError, TypeError, AttributeError) as err:
             raise DecodeError(f"not an alert: {err!r}") from err
         self._know_household(household)
-        record = self.alerts.handle(alert)
-        if record is None:
+        if body.get("all_clear"):
+            self.alerts.all_clear(notice)
+        elif self.alerts.handle(alert) is None:
             log.info("alert %s of %s: that condition is already open", alert.condition, household)
         with self.store.transaction() as conn:
             self._claim(conn, msg_id, msg.topic, now)

@@ -14,7 +14,7 @@ import logging
 import sys
 from typing import Any, TextIO
 
-from hub.alert import Alert
+from hub.alert import Alert, AllClear
 from hub.clock import Clock, SystemClock
 from hub.config import Config
 from hub.detection import Detection, recent_for, relearn_for, routine_for
@@ -36,7 +36,7 @@ class HubService:
         self.store = store or Store(config.store.path)
         self.alerts = self._build_alerts(http_client, out or sys.stdout)
         self.uplink = self._build_uplink()
-        self.detection = Detection(self.on_alert)
+        self.detection = Detection(self.on_alert, self.on_all_clear)
         self.pipeline = EventPipeline(self.store, [self.detection.on_events])
         self.gpio = self._build_gpio(pin_factory)
         self.mqtt = self._build_mqtt()
@@ -115,6 +115,14 @@ class HubService:
             _guarded(f"queueing the SMS for alert {alert.condition}", self.alerts.handle, alert)
         if self.uplink is not None:
             _guarded(f"sending alert {alert.condition} to the office", self.uplink.publish_alert, alert)
+
+    def on_all_clear(self, notice: AllClear) -> None:
+        """Where the news that an alert's condition is over goes: the same places as the alert."""
+        if self.alerts is not None:
+            _guarded(f"telling the all clear for {notice.condition}", self.alerts.all_clear, notice)
+        if self.uplink is not None:
+            _guarded(f"sending the all clear for {notice.condition} to the office", self.uplink.publish_all_clear,
+                     notice)
 
     def tick(self) -> None:
         """Every ``detection.tick_seconds``: the time-based checks (inactivity, not up, sensors)."""

@@ -32,7 +32,7 @@ from typing import Any, Protocol
 
 import paho.mqtt.client as mqtt
 
-from hub.alert import Alert
+from hub.alert import Alert, AllClear
 from hub.clock import Clock
 from hub.config import UplinkConfig
 from hub.mqtt_auth import persistent_client
@@ -146,6 +146,11 @@ class Uplink:
     def publish_alert(self, alert: Alert) -> None:
         """Queue an alert for the office (``.../alert``)."""
         self._enqueue("alert", alert.to_json())
+
+    def publish_all_clear(self, notice: AllClear) -> None:
+        """Queue the news that an alert's condition is over for the office (``.../alert``, marked
+        ``all_clear``), kept as an alert is when the outbox must shed messages."""
+        self._enqueue("alert", notice.to_json())
 
     def publish_summaries(self, rows: Iterable[Jsonable]) -> None:
         """Queue hourly summaries for the office (``.../summary``), up to ``SUMMARY_ROWS`` rows per

@@ -144,7 +144,10 @@ def _entry(store: Store, household: Household, alerts: list[AlertRecord], now: d
 def _alert_reason(record: AlertRecord) -> Reason:
     severity = record.alert.severity
     rank = SEVERITIES.index(severity)  # critical 0 .. low 3
-    if record.state == "open":
+    if record.state == "open" and record.over:  # the resident was seen again: checking can wait a little
+        level = (3, 3, 5, 5)[rank]
+        text = f"Not yet taken: {record.alert.message} Since: {record.over}"
+    elif record.state == "open":
         level = (0, 1, 3, 5)[rank]
         text = f"Not yet taken: {record.alert.message}"
     else:

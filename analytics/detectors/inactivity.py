@@ -50,7 +50,7 @@ import numpy as np
 
 from analytics.detectors import Context, Finding, minute_of_day, shrink, slot_of, windowed_max
 from analytics.detectors.no_wake import NIGHT_END_HOUR, wake_times
-from analytics.explain import duration, how_rare, last_seen, moment, sms_text, thing, who
+from analytics.explain import duration, how_rare, last_seen, moment, sms_text, thing, who, who_cap
 from analytics.quiet_budget import QuietBudget, Tail
 from analytics.history_stats import FOLLOW_FROM_HOUR, FOLLOW_TO_HOUR
 from analytics.routine import Routine
@@ -217,7 +217,7 @@ class Inactivity:
                 return []
             usual = (f"The longest time away in the last {self.n_days} days was {duration(self.longest_out)}."
                      if self.n_days else f"Nothing learned of {who(ctx.name)}'s outings yet.")
-            msg = (f"{who(ctx.name).capitalize()} went out at {moment(s.last_front, now)} and is not back after "
+            msg = (f"{who_cap(ctx.name)} went out at {moment(s.last_front, now)} and is not back after "
                    f"{duration(quiet)}. {usual}")
             return [Finding("not_back", "not_back", "medium", sms_text(msg), since=s.last_front,
                             evidence={"out_since": s.last_front.isoformat(), "away_min": round(quiet),

@@ -16,7 +16,7 @@ from typing import NamedTuple
 import numpy as np
 
 from analytics.detectors import Context, Finding, minute_of_day
-from analytics.explain import clock, moment, sms_text, thing, who
+from analytics.explain import clock, moment, sms_text, thing, who_cap
 from analytics.history_stats import WAKE_FROM_HOUR
 from analytics.routine import Routine
 
@@ -82,7 +82,7 @@ class NoWake:
                      f"{clock(self.latest)}.")
         else:
             usual = f"Get-up time not learned yet: {clock(self.deadline)} is the starting check."
-        msg = f"{who(ctx.name).capitalize()} is not up yet at {clock(now)}: {seen} {usual}"
+        msg = f"{who_cap(ctx.name)} is not up yet at {clock(now)}: {seen} {usual}"
         return [Finding(f"no_wake:{now.date().isoformat()}", "no_wake", "high", sms_text(msg.strip()), once=True,
                         evidence={"deadline": clock(self.deadline), "usual_wake": clock(self.median),
                                   "latest_wake": clock(self.latest), "days": self.n_days,

@@ -315,3 +315,35 @@ def test_a_route_stored_before_ladder_rounds_existed_is_in_its_first_round(confi
                      "VALUES (7, 'smith', 'waiting', 2, '2024-03-04T08:15:00')")
     service = AlertService(config, store, clock, channel)
     assert service.router.route_of(7).round == 1
+
+
+def test_an_all_clear_stops_the_ladder_and_tells_everyone_who_heard(service, twilio, clock):
+    from hub.alert import AllClear
+    alert = dataclasses.replace(fall(clock), since=dt.datetime(2024, 3, 4, 7, 10))
+    rec = service.handle(alert)
+    service.tick()
+    service.tick(clock.advance(dt.timedelta(minutes=15)))  # Jane did not answer: Bob has it
+    clock.advance(dt.timedelta(minutes=5))
+    told = service.all_clear(AllClear(clock.now(), "smith", "inactivity", "Mrs Smith is moving again (kitchen, 08:19).",
+                                      since=alert.since))
+    assert told.id == rec.id
+    service.tick()
+    update = f"UPDATE on alert {rec.id} (Mrs Smith): Mrs Smith is moving again (kitchen, 08:19). It is no longer " \
+             "passed on. Close it on the panel once checked."
+    assert twilio.sent_to(JANE)[-1] == update and twilio.sent_to(BOB)[-1] == update
+    service.tick(clock.advance(dt.timedelta(hours=3)))
+    assert twilio.sent_to(SUE) == [], "nobody else is woken"
+    assert service.book.get(rec.id).state == "open", "whether she is well is for a person to say"
+    assert ("condition_over", "detector") in actions(service, rec.id)
+
+
+def test_an_all_clear_about_no_open_alert_of_that_silence_changes_nothing(service, twilio, clock):
+    from hub.alert import AllClear
+    rec = service.handle(dataclasses.replace(fall(clock), since=dt.datetime(2024, 3, 4, 7, 10)))
+    service.tick()
+    later = AllClear(clock.now(), "smith", "inactivity", "moving again", since=dt.datetime(2024, 3, 4, 9, 0))
+    assert service.all_clear(later) is None, "another silence's end"
+    service.book.resolve(rec.id, "fine", "Jane")
+    assert service.all_clear(dataclasses.replace(later, since=dt.datetime(2024, 3, 4, 7, 10))) is None, "closed"
+    service.tick(clock.advance(dt.timedelta(minutes=1)))
+    assert len(twilio.messages) == 1

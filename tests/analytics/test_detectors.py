@@ -719,3 +719,53 @@ def test_up_and_about_for_long_at_night_is_reported_where_every_place_is_on_the_
     assert "On the last 20 nights at most" in alerts[0].message
     assert alerts[0].evidence["minutes_moving"] >= detector.minutes_limit[slot_of(alerts[0].time)]
     assert alerts[0].time < MIDNIGHT + dt.timedelta(hours=2)
+
+
+def _engine_with_all_clears(routine, history, *detectors):
+    cleared = []
+    clock = ManualClock(history[-1].time)
+    engine = Engine(routine, clock, household="test-home", name="Mrs Jones", detectors=list(detectors),
+                    on_all_clear=cleared.append)
+    engine.prime(history)
+    return engine, clock, cleared
+
+
+def test_the_resident_moving_again_after_a_silence_alert_is_an_all_clear(routine, history):
+    engine, clock, cleared = _engine_with_all_clears(routine, history, Inactivity(routine))
+    day = homes.incident_day("collapse", DAY)
+    alerts = list(drive(engine, clock, day, MIDNIGHT + dt.timedelta(hours=17)))
+    assert [a.kind for a in alerts] == ["inactivity"] and cleared == []
+    stirring = [Event(MIDNIGHT + dt.timedelta(hours=17, minutes=5), "living_pir", "motion", 1.0)]
+    drive_to = MIDNIGHT + dt.timedelta(hours=17, minutes=40)
+    assert list(drive(engine, clock, stirring, drive_to)) == [] and cleared == [], "one reading is not her up again"
+    up = [Event(MIDNIGHT + dt.timedelta(hours=17, minutes=41 + 3 * i), s, "motion", 1.0)
+          for i, s in enumerate(("kitchen_pir", "hall_pir", "living_pir"))]
+    list(drive(engine, clock, up, MIDNIGHT + dt.timedelta(hours=18)))
+    assert [(c.condition, c.since) for c in cleared] == [("inactivity", alerts[0].since)]
+    assert cleared[0].message == "Mrs Jones is moving again (living, 17:47)."
+    assert alerts[0].since == max(e.time for e in day if e.value > 0)
+
+
+def test_a_morning_check_given_up_at_night_is_no_all_clear_but_getting_up_is(routine, history):
+    engine, clock, cleared = _engine_with_all_clears(routine, history, NoWake(routine))
+    alerts = list(drive(engine, clock, homes.incident_day("no_wake", DAY), MIDNIGHT + dt.timedelta(hours=22)))
+    assert [a.kind for a in alerts] == ["no_wake"]
+    assert cleared == [], "the check ends at 21:00 with nobody seen: that is no news"
+    engine, clock, cleared = _engine_with_all_clears(routine, history, NoWake(routine))
+    asleep = homes.incident_day("no_wake", DAY)
+    list(drive(engine, clock, asleep, MIDNIGHT + dt.timedelta(hours=11)))
+    list(drive(engine, clock, [Event(MIDNIGHT + dt.timedelta(hours=11, minutes=2), "kitchen_pir", "motion", 1.0)],
+               MIDNIGHT + dt.timedelta(hours=11, minutes=5)))
+    assert [c.message for c in cleared] == ["Mrs Jones is up (kitchen, 11:02)."]
+
+
+def test_an_appliance_switched_off_after_its_alert_is_an_all_clear(routine, history):
+    engine, clock, cleared = _engine_with_all_clears(routine, history, ApplianceOn(routine))
+    until = MIDNIGHT + dt.timedelta(hours=16)
+    day = [e for e in homes.incident_day("kettle_left_on", DAY) if e.time < until]
+    alerts = list(drive(engine, clock, day, until))
+    assert [a.kind for a in alerts] == ["appliance_on"] and cleared == []
+    off = [Event(until + dt.timedelta(minutes=10), "kettle", "appliance", 0.0)]
+    list(drive(engine, clock, off, until + dt.timedelta(minutes=15)))
+    assert [(c.condition, c.message) for c in cleared] == [
+        ("appliance_on:kettle", "The kettle has been switched off (16:10).")]

@@ -5,7 +5,8 @@ import datetime as dt
 
 import pytest
 
-from analytics.explain import MAX_SMS_CHARS, _GSM_BASIC, clock, duration, last_seen, moment, place, sms_text, thing, who
+from analytics.explain import (MAX_SMS_CHARS, _GSM_BASIC, clock, duration, last_seen, moment, place, sms_text, thing,
+                               who, who_cap)
 
 
 @pytest.mark.parametrize("minutes,text", [(0, "0 min"), (42, "42 min"), (95, "1 h 35 min"), (185, "3 h 05 min"),
@@ -19,6 +20,8 @@ def test_clock_and_who():
     assert clock(dt.datetime(2024, 3, 4, 9, 5)) == "09:05"
     assert clock(7 * 60 + 30) == "07:30"
     assert who("") == "the resident" and who("Mrs Jones") == "Mrs Jones"
+    assert who_cap("") == "The resident"
+    assert who_cap("Mrs Kim Soon-ja") == "Mrs Kim Soon-ja", "not 'Mrs kim soon-ja', as str.capitalize had it"
 
 
 def test_a_time_not_today_says_which_day():

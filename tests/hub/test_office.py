@@ -6,6 +6,7 @@ channel writes to a StringIO.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import json
@@ -22,7 +23,7 @@ from alerts.console_channel import ConsoleChannel
 from alerts.directory import Contact, Household
 from alerts.service import AlertService
 from analytics.summaries import HourlySummary
-from hub.alert import Alert
+from hub.alert import Alert, AllClear
 from hub.clock import ManualClock
 from hub.config import UplinkConfig, config_from_dict
 from hub.events import Event
@@ -138,6 +139,23 @@ def test_a_hubs_alert_summaries_health_and_heartbeat_are_applied(office, uplink,
     assert shown.problem == "battery 12%"
     status = hub_status(office.store, "h1")
     assert status.state == "online" and status.last_seen == clock.now()
+
+
+def test_a_hubs_all_clear_reaches_the_office_and_whoever_heard_of_the_alert(office, uplink, clock):
+    wait_until(lambda: office.receiver.stats.total("applied") == 1, what="the hub's online status")
+    alert = dataclasses.replace(inactivity(), since=dt.datetime(2024, 3, 4, 8, 10))
+    uplink.publish_alert(alert)
+    wait_until(lambda: office.receiver.stats.total("applied") == 2, what="the alert")
+    office.alerts.tick(clock.now())
+    uplink.publish_all_clear(AllClear(dt.datetime(2024, 3, 4, 10, 2), "h1", "inactivity",
+                                      "Mrs Smith is moving again (kitchen, 10:01).", since=alert.since))
+    wait_until(lambda: office.receiver.stats.total("applied") == 3, what="the all clear")
+    office.alerts.tick(clock.now())
+    [record] = office.alerts_of("h1")
+    assert record.state == "open"
+    assert office.alerts.router.route_of(record.id).status == "done", "no longer passed up the ladder"
+    assert (f"SMS to {SAM}: UPDATE on alert {record.id} (Mrs Smith): Mrs Smith is moving again (kitchen, 10:01)."
+            in office.out.getvalue())
 
 
 def test_a_repeated_alert_or_summary_is_applied_once(office, broker, clock):

@@ -81,4 +81,5 @@ def _alert_json(record: AlertRecord) -> dict:
     return {**record.alert.to_json(), "id": record.id, "state": record.state, "raised_at": iso(record.raised_at),
             "acknowledged_by": record.acknowledged_by, "acknowledged_at": iso(record.acknowledged_at),
             "acknowledged_via": record.acknowledged_via, "resolved_by": record.resolved_by,
-            "resolved_at": iso(record.resolved_at), "outcome": record.outcome, "note": record.note}
+            "resolved_at": iso(record.resolved_at), "outcome": record.outcome, "note": record.note,
+            "over": record.over}

@@ -23,8 +23,9 @@ def index():
     p = panel()
     households = {h.id: h for h in visible_households()}
     records = p.book.list(households=households, states=[state], limit=500)
-    if state != "resolved":  # what is still open: the most serious first, then the longest waiting
-        records.sort(key=lambda r: (SEVERITIES.index(r.alert.severity), r.raised_at))
+    if state != "resolved":  # what still holds, the most serious first, then the longest waiting; then
+        # those whose condition is over (the resident was seen again)
+        records.sort(key=lambda r: (bool(r.over), SEVERITIES.index(r.alert.severity), r.raised_at))
     counts = {s: len(p.book.list(households=households, states=[s], limit=10_000)) for s in ("open", "acknowledged")}
     return render_template("inbox.html", records=records, state=state, households=households, counts=counts)
 
