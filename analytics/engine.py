@@ -2,11 +2,11 @@
 
 The live hub and ``eldercare replay`` use this same class; only the clock differs. The engine
 turns a detector's newly holding condition into an :class:`~hub.alert.Alert` and remembers it
-until it clears, so one condition alerts once. When an alert about the resident clears because
-the resident is seen again (moving, up, back home) or the appliance was switched off, it says so
-(an :class:`~hub.alert.AllClear` to ``on_all_clear``), so nobody drives out for nothing. While a
-sensor that sees the resident is reported offline, it judges the resident by the routine learned
-without that sensor (``relearn``).
+until it clears, so one condition alerts once. When an alert clears because the resident is
+seen again (moving, up, back home), the appliance was switched off or the sensor reports again,
+it says so (an :class:`~hub.alert.AllClear` to ``on_all_clear``), so nobody drives out for
+nothing. While a sensor that sees the resident is reported offline, it judges the resident by
+the routine learned without that sensor (``relearn``).
 
     engine = Engine(routine, clock, household="home", name="Mrs Smith")
     alerts = engine.on_event(event)   # after the event is stored
@@ -217,8 +217,8 @@ class Engine:
 
     def _all_clear(self, alert: Alert, now: dt.datetime) -> AllClear | None:
         """What to tell the people who heard of ``alert``, now that its condition cleared, when
-        the home shows why: the resident seen since the alert, the appliance off (not a morning
-        check given up at night, nor a routine swapped in)."""
+        the home shows why: the resident seen since the alert, the appliance off, the sensor heard
+        (not a morning check given up at night, nor a routine swapped in)."""
         s = self.state
         if alert.kind in _SEEN_AGAIN_ENDS:
             if s.out or s.last_activation is None or s.last_activation <= alert.time:
@@ -231,6 +231,12 @@ class Engine:
             if s.appliances_on.get(sensor) == alert.since:
                 return None
             message = f"The {thing(sensor, s.rooms.get(sensor, ''))} has been switched off ({clock(now)})."
+        elif alert.kind == "sensor_offline":
+            sensor = alert.evidence.get("sensor", "")
+            heard = s.last_report.get(sensor)
+            if heard is None or heard <= alert.time or sensor in s.unavailable:
+                return None
+            message = f"Sensor {sensor} is reporting again ({clock(heard)})."
         else:
             return None
         return AllClear(now, self.household, alert.condition, sms_text(message), since=alert.since)

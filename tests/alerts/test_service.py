@@ -347,3 +347,18 @@ def test_an_all_clear_about_no_open_alert_of_that_silence_changes_nothing(servic
     assert service.all_clear(dataclasses.replace(later, since=dt.datetime(2024, 3, 4, 7, 10))) is None, "closed"
     service.tick(clock.advance(dt.timedelta(minutes=1)))
     assert len(twilio.messages) == 1
+
+
+def test_a_sensor_back_before_morning_wakes_nobody_and_its_alert_is_never_sent(service, twilio, clock):
+    from hub.alert import AllClear
+    clock.set(dt.datetime(2024, 3, 5, 2, 0))  # quiet hours: the technical alert waits for 08:00
+    offline = Alert(clock.now(), "smith", "sensor_offline", "low", "Sensor hall_pir went offline at 01:58.",
+                    technical=True, condition="sensor_offline:hall_pir", since=dt.datetime(2024, 3, 5, 1, 58))
+    rec = service.handle(offline)
+    service.tick(clock.advance(dt.timedelta(minutes=30)))
+    service.all_clear(AllClear(clock.now(), "smith", "sensor_offline:hall_pir",
+                               "Sensor hall_pir is reporting again (02:29).", since=offline.since))
+    service.tick(clock.set(dt.datetime(2024, 3, 5, 9, 0)) or clock.now())
+    assert twilio.messages == []
+    record = service.book.get(rec.id)
+    assert record.state == "open" and record.over == "Sensor hall_pir is reporting again (02:29)."

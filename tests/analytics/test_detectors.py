@@ -769,3 +769,13 @@ def test_an_appliance_switched_off_after_its_alert_is_an_all_clear(routine, hist
     list(drive(engine, clock, off, until + dt.timedelta(minutes=15)))
     assert [(c.condition, c.message) for c in cleared] == [
         ("appliance_on:kettle", "The kettle has been switched off (16:10).")]
+
+
+def test_a_sensor_heard_again_after_its_offline_alert_is_an_all_clear(routine, history):
+    engine, clock, cleared = _engine_with_all_clears(routine, history, SensorHealth(routine))
+    gone = [Event(MIDNIGHT + dt.timedelta(hours=9), "kitchen_pir", "availability", 0.0)]
+    alerts = list(drive(engine, clock, gone, MIDNIGHT + dt.timedelta(hours=9, minutes=5)))
+    assert [a.condition for a in alerts] == ["sensor_offline:kitchen_pir"] and cleared == []
+    back = [Event(MIDNIGHT + dt.timedelta(hours=9, minutes=40), "kitchen_pir", "availability", 1.0)]
+    list(drive(engine, clock, back, MIDNIGHT + dt.timedelta(hours=9, minutes=45)))
+    assert [c.message for c in cleared] == ["Sensor kitchen_pir is reporting again (09:40)."]
