@@ -67,10 +67,12 @@ def _clock_time(when: dt.datetime, now: dt.datetime) -> str:
     return when.strftime("%H:%M") if when.date() == now.date() else when.strftime("%a %d %b %H:%M")
 
 
-def alert_text(record: AlertRecord, household_name: str, now: dt.datetime, escalation: str = "") -> str:
-    """The SMS telling a contact about an alert, and how to take it; ``escalation`` says why it is theirs."""
+def alert_text(record: AlertRecord, household_name: str, now: dt.datetime, escalation: str = "",
+               round_label: str = "") -> str:
+    """The SMS telling a contact about an alert, and how to take it; ``escalation`` says why it is
+    theirs, ``round_label`` which time it goes up the ladder ("round 2 of 3")."""
     alert = record.alert
-    prefix = f"ESCALATED ({escalation}). " if escalation else ""
+    prefix = f"ESCALATED{', ' + round_label if round_label else ''} ({escalation}). " if escalation else ""
     head = f"{prefix}{alert.severity.upper()} {household_name}, {_clock_time(alert.time, now)}: "
     tail = f" Reply OK {record.id} to take this alert."
     return fit(head, alert.message, tail)
@@ -82,9 +84,10 @@ def all_clear_text(record: AlertRecord, household_name: str, news: str) -> str:
                " It is no longer passed on. Close it on the panel once checked.")
 
 
-def escalated_notice(record: AlertRecord, household_name: str, to_name: str, why: str) -> str:
+def escalated_notice(record: AlertRecord, household_name: str, to_name: str, why: str, round_label: str = "") -> str:
     """The SMS telling the person before that the alert went on to someone else."""
-    return fit(f"Alert {record.id} ({household_name}) has been passed to {to_name}: ", why, ". No action needed.",
+    to = f"{to_name} ({round_label})" if round_label else to_name
+    return fit(f"Alert {record.id} ({household_name}) has been passed to {to}: ", why, ". No action needed.",
                max_segments=1)
 
 

@@ -276,25 +276,25 @@ class Router:
         if contact is None and not record.alert.technical and round_ < self._rounds:
             round_ += 1  # back to the top: nobody on the ladder has taken it yet
             contact = self._next_contact(record, 0, now)
-            why = f"{why}; nobody has taken it yet, round {round_} of {self._rounds}"
-        elif round_ > 1:
-            why = f"{why} (round {round_} of {self._rounds})"
+            why = f"{why}; nobody has taken it yet"
+        label = f"round {round_} of {self._rounds}" if round_ > 1 else ""
+        noted = f"{why} ({label})" if label else why
         if contact is None:
             self._save(record, "exhausted", position=route.position, contact=None)
             self._book.add_step(record.id, "escalation_exhausted", "router",
-                                f"{why}; nobody left on the ladder after {route.contact_name}")
-            log.error("alert #%d: %s; nobody left on the ladder after %s", record.id, why, route.contact_name)
+                                f"{noted}; nobody left on the ladder after {route.contact_name}")
+            log.error("alert #%d: %s; nobody left on the ladder after %s", record.id, noted, route.contact_name)
             return
         name = self._household_name(record.household)
-        self._book.add_step(record.id, "escalated", "router", f"from {route.contact_name} to {contact.name}: {why}")
+        self._book.add_step(record.id, "escalated", "router", f"from {route.contact_name} to {contact.name}: {noted}")
         # the one before only hears when their SMS worked but nobody answered, and not when they
         # are told again themselves (a ladder of one)
         if not route.reason and route.contact_phone != contact.phone:
-            self._outbox.enqueue(route.contact_phone, messages.escalated_notice(record, name, contact.name, why),
+            self._outbox.enqueue(route.contact_phone, messages.escalated_notice(record, name, contact.name, why, label),
                                  alert_id=record.id, household=record.household, recipient=route.contact_name,
                                  purpose="escalated_notice")
-        self._tell(record, contact, messages.alert_text(record, name, now, escalation=why), now, purpose="alert",
-                   round_=round_)
+        self._tell(record, contact, messages.alert_text(record, name, now, escalation=why, round_label=label), now,
+                   purpose="alert", round_=round_)
 
     # ------------------------------------------------------------------ helpers
 

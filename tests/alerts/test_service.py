@@ -65,21 +65,21 @@ def test_a_fall_nobody_takes_goes_up_the_ladder_again_then_only_the_panel_shows_
     for _ in range(3):  # Jane, Bob, Sue: 15 min each
         service.tick(clock.advance(dt.timedelta(minutes=15)))
     assert twilio.sent_to(JANE)[-1].startswith(
-        "ESCALATED (Sue did not answer in 15 min; nobody has taken it yet, round 2 of 3). CRITICAL Mrs Smith, 08:00:")
-    assert twilio.sent_to(SUE)[-1] == (f"Alert {rec.id} (Mrs Smith) has been passed to Jane: Sue did not answer in "
-                                       "15 min; nobody has taken it yet, round 2 of 3. No action needed.")
+        "ESCALATED, round 2 of 3 (Sue did not answer in 15 min; nobody has taken it yet). CRITICAL Mrs Smith, 08:00:")
+    assert twilio.sent_to(SUE)[-1] == (f"Alert {rec.id} (Mrs Smith) has been passed to Jane (round 2 of 3): Sue did "
+                                       "not answer in 15 min; nobody has taken it yet. No action needed.")
     for _ in range(6):  # rounds 2 and 3
         service.tick(clock.advance(dt.timedelta(minutes=15)))
     alerts_sent = [m for m in twilio.messages if "Reply OK" in m["body"]]
     assert [m["to"] for m in alerts_sent] == [JANE, BOB, SUE] * 3
-    assert twilio.sent_to(JANE)[-2].startswith("ESCALATED (Sue did not answer in 15 min; nobody has taken it yet, "
-                                                "round 3 of 3)")
+    assert twilio.sent_to(JANE)[-2].startswith("ESCALATED, round 3 of 3 (Sue did not answer in 15 min; nobody has "
+                                                "taken it yet).")
     told = len(twilio.messages)
     service.tick(clock.advance(dt.timedelta(hours=3)))
     assert len(twilio.messages) == told, "after the last round nobody is told again"
     steps = service.book.history(rec.id)
     assert steps[-1].action == "escalation_exhausted" and "(round 3 of 3)" in steps[-1].detail
-    assert twilio.sent_to(SUE)[-1].startswith("ESCALATED (Bob did not answer in 15 min (round 3 of 3)).")
+    assert twilio.sent_to(SUE)[-1].startswith("ESCALATED, round 3 of 3 (Bob did not answer in 15 min).")
     assert service.book.get(rec.id).state == "open", "still open on the panel"
 
 
@@ -114,7 +114,7 @@ def test_a_ladder_of_one_is_asked_again_without_being_told_it_was_passed_on(conf
     service.tick(clock.advance(dt.timedelta(minutes=15)))
     assert [m[:40] for m in twilio.sent_to(BOB)] == [
         "CRITICAL Mrs Smith, 08:00: No movement s",
-        "ESCALATED (Bob did not answer in 15 min;"]
+        "ESCALATED, round 2 of 2 (Bob did not ans"]
     assert service.book.history(rec.id)[-1].action == "escalation_exhausted"
 
 
