@@ -146,12 +146,10 @@ class AlertBook:
         and did not begin after that alert was raised."""
         now = self._clock.now()
         with self._store.transaction() as conn:
-            for alert_id, raised in conn.execute(
-                    "SELECT id, alert_time FROM alert_records WHERE household=? AND condition=? AND "
-                    "state!='resolved' ORDER BY id", (alert.household, alert.condition)).fetchall():
-                if alert.since is None or alert.since <= dt.datetime.fromisoformat(raised):
-                    log.debug("alert %s for %s already open as #%d", alert.condition, alert.household, alert_id)
-                    return None
+            same = self._unresolved(conn, alert.household, alert.condition, alert.since)
+            if same is not None:
+                log.debug("alert %s for %s already open as #%d", alert.condition, alert.household, same["id"])
+                return None
             cur = conn.execute(
                 "INSERT INTO alert_records (household, kind, severity, message, technical, condition, evidence, "
                 "alert_time, raised_at, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'open')",
@@ -168,10 +166,18 @@ class AlertBook:
     def unresolved(self, household: str, condition: str, since: dt.datetime | None = None) -> AlertRecord | None:
         """The newest unresolved alert about ``household``'s ``condition``, raised after the
         condition began at ``since`` when that is known; ``None`` when there is none."""
-        for row in self._store.query("SELECT * FROM alert_records WHERE household=? AND condition=? AND "
-                                     "state!='resolved' ORDER BY id DESC", (household, condition)):
+        with self._store.transaction() as conn:
+            row = self._unresolved(conn, household, condition, since)
+        return _record(row) if row is not None else None
+
+    @staticmethod
+    def _unresolved(conn: sqlite3.Connection, household: str, condition: str,
+                    since: dt.datetime | None) -> sqlite3.Row | None:
+        """:meth:`unresolved`'s row: the alert a condition begun at ``since`` is already told by."""
+        for row in conn.execute("SELECT * FROM alert_records WHERE household=? AND condition=? AND "
+                                "state!='resolved' ORDER BY id DESC", (household, condition)).fetchall():
             if since is None or dt.datetime.fromisoformat(row["alert_time"]) >= since:
-                return _record(row)
+                return row
         return None
 
     def acknowledge(self, alert_id: int, by: str, via: str) -> AlertRecord:
