@@ -230,18 +230,16 @@ class OfficeReceiver:
         msg_id = _message_id(body)
         if self.store.query("SELECT 1 FROM office_received WHERE id=?", (msg_id,)):
             return "duplicates"
+        all_clear = bool(body.get("all_clear"))  # the news that an alert's condition is over
         try:
-            if body.get("all_clear"):
-                notice = AllClear.from_json({**body, "household": household})
-            else:
-                alert = Alert.from_json({**body, "household": household})
+            told = (AllClear if all_clear else Alert).from_json({**body, "household": household})
         except (KeyError, ValueError, TypeError, AttributeError) as err:
             raise DecodeError(f"not an alert: {err!r}") from err
         self._know_household(household)
-        if body.get("all_clear"):
-            self.alerts.all_clear(notice)
-        elif self.alerts.handle(alert) is None:
-            log.info("alert %s of %s: that condition is already open", alert.condition, household)
+        if all_clear:
+            self.alerts.all_clear(told)
+        elif self.alerts.handle(told) is None:
+            log.info("alert %s of %s: that condition is already open", told.condition, household)
         with self.store.transaction() as conn:
             self._claim(conn, msg_id, msg.topic, now)
             self._seen(conn, household, now)
