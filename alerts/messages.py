@@ -106,3 +106,11 @@ def already_taken_reply(record: AlertRecord, household_name: str) -> str:
 
 
 USAGE = "eldercare: to take an alert, reply OK and its number, e.g. OK 42."
+
+
+def which_alert(waiting: list[tuple[int, str]]) -> str:
+    """The answer to a bare "OK" from someone sent none or several open alerts: (id, household)."""
+    if not waiting:
+        return USAGE
+    choices = ", ".join(f"OK {alert_id} ({name})" for alert_id, name in waiting)
+    return fit("eldercare: which alert? Reply ", choices, ".", max_segments=1)

@@ -304,6 +304,13 @@ class Outbox:
         return [_message(r) for r in self._store.query(f"SELECT * FROM outbox {where} ORDER BY id LIMIT ?",
                                                         [*params, limit])]
 
+    def alerts_reaching(self, phone: str) -> list[int]:
+        """The alerts whose alert SMS went out to ``phone`` (not cancelled or failed), newest first."""
+        rows = self._store.query(
+            "SELECT alert_id, max(id) AS last FROM outbox WHERE phone=? AND purpose='alert' AND alert_id IS NOT NULL "
+            "AND state NOT IN ('cancelled', 'failed', 'undelivered') GROUP BY alert_id ORDER BY last DESC", (phone,))
+        return [r["alert_id"] for r in rows]
+
     def _emit(self, message_id: int, event: str) -> None:
         msg = self.get(message_id)
         for listener in list(self._listeners):

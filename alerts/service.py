@@ -32,6 +32,8 @@ log = logging.getLogger(__name__)
 
 #: "OK 42", "ok42", "Ok #42", "ACK 42": take alert 42
 _ACK = re.compile(r"^\s*(?:ok|ack)\s*#?\s*(\d+)\s*[.!]?\s*$", re.IGNORECASE)
+#: "OK" with no number: the one open alert this person was sent, if only one
+_BARE_OK = re.compile(r"^\s*(?:ok|ack)\s*[.!]?\s*$", re.IGNORECASE)
 
 
 def parse_code(text: str | int) -> int:
@@ -139,9 +141,16 @@ class AlertService:
             log.warning("SMS from unknown number %s ignored", phone)
             return None
         m = _ACK.match(text or "")
-        if not m:
+        if m:
+            alert_id = int(m.group(1))
+        elif _BARE_OK.match(text or ""):
+            waiting = [r for r in map(self.book.get, self.outbox.alerts_reaching(phone)) if r.state == "open"]
+            if len(waiting) != 1:  # none, or which one? Never guess between two people's alerts
+                return messages.which_alert(
+                    [(r.id, self.household_name(r.household)) for r in waiting])
+            alert_id = waiting[0].id
+        else:
             return messages.USAGE
-        alert_id = int(m.group(1))
         try:
             record = self.book.get(alert_id)
         except NotFoundError:

@@ -362,3 +362,17 @@ def test_a_sensor_back_before_morning_wakes_nobody_and_its_alert_is_never_sent(s
     assert twilio.messages == []
     record = service.book.get(rec.id)
     assert record.state == "open" and record.over == "Sensor hall_pir is reporting again (02:29)."
+
+
+def test_a_bare_ok_takes_the_one_open_alert_sent_to_that_person_and_asks_which_of_several(service, twilio, clock):
+    fell = service.handle(fall(clock))
+    service.tick()
+    assert service.reply_to_sms(SUE, "OK") == "eldercare: to take an alert, reply OK and its number, e.g. OK 42.", \
+        "Sue was sent nothing"
+    kettle = service.handle(Alert(clock.now(), "smith", "appliance_on", "medium", "Kettle on for 2 hours"))
+    service.tick()
+    assert service.reply_to_sms(JANE, "ok") == (
+        f"eldercare: which alert? Reply OK {kettle.id} (Mrs Smith), OK {fell.id} (Mrs Smith).")
+    assert service.book.get(fell.id).state == service.book.get(kettle.id).state == "open", "never a guess"
+    service.reply_to_sms(JANE, f"OK {kettle.id}")
+    assert service.reply_to_sms(JANE, "Ok!").startswith(f"Thanks Jane, alert {fell.id} (Mrs Smith) is yours")
