@@ -176,3 +176,15 @@ def test_form_without_csrf_token_is_refused(page, live_panel, world):
     page.click(".note-form button[type=submit]")
     expect(page.locator(".notes")).to_contain_text("Daughter visits on Sundays")
     assert [n.author for n in world.app.extensions["eldercare.panel"].notes.list("edith")] == ["Carol Hughes"]
+
+
+def test_an_alert_whose_resident_is_moving_again_says_so_on_every_page(page, live_panel, world):
+    record = world.book.list(households=["edith"], states=["open"])[0]
+    world.book.condition_over(record.id, "Edith is moving again (kitchen, 12:52).")
+    log_in(page, live_panel, "carol")
+    for path in ("/alerts", f"/alerts/{record.id}", "/households/edith"):
+        page.goto(live_panel.url + path)
+        expect(page.locator(f"[data-alert='{record.id}'] [data-testid=over]")).to_have_text(
+            "Since: Edith is moving again (kitchen, 12:52).")
+    page.goto(live_panel.url + "/caseload")
+    expect(page.locator("tr[data-household=edith]")).to_contain_text("Since: Edith is moving again")
