@@ -29,6 +29,11 @@ def duration(minutes: float) -> str:
     return f"{hours // 24} days {hours % 24} h"
 
 
+def day_count(n: int) -> str:
+    """``28 days``, ``1 day``: how much history a message's baseline comes from."""
+    return f"{n} day" if n == 1 else f"{n} days"
+
+
 def clock(when: dt.datetime | float) -> str:
     """A time of day as ``HH:MM`` from a datetime or minutes after midnight."""
     if isinstance(when, dt.datetime):

@@ -50,7 +50,7 @@ import numpy as np
 
 from analytics.detectors import Context, Finding, minute_of_day, shrink, slot_of, windowed_max
 from analytics.detectors.no_wake import NIGHT_END_HOUR, wake_times
-from analytics.explain import duration, how_rare, last_seen, moment, sms_text, thing, who, who_cap
+from analytics.explain import day_count, duration, how_rare, last_seen, moment, sms_text, thing, who, who_cap
 from analytics.quiet_budget import QuietBudget, Tail
 from analytics.history_stats import FOLLOW_FROM_HOUR, FOLLOW_TO_HOUR
 from analytics.routine import Routine
@@ -163,7 +163,7 @@ class Inactivity:
         s = ctx.state
         rare = how_rare(tail.per_30d(quiet))
         detail = (f" {last_seen(last, s.last_activation_room)} For {who(ctx.name)}, quiet this long after that at "
-                  f"this time of day is expected {rare} (from the last {self.n_days} days).")
+                  f"this time of day is expected {rare} (from the last {day_count(self.n_days)}).")
         return self._raise(ctx, quiet, limit, detail, budget=True, budget_per_30d=self.budget.budget,
                            expected_per_30d=round(tail.per_30d(quiet), 4), spells_per_day=round(tail.per_day, 2),
                            tail_scale_min=round(tail.sigma, 1))
@@ -215,7 +215,7 @@ class Inactivity:
         if s.out:
             if quiet < self.out_limit:
                 return []
-            usual = (f"The longest time away in the last {self.n_days} days was {duration(self.longest_out)}."
+            usual = (f"The longest time away in the last {day_count(self.n_days)} was {duration(self.longest_out)}."
                      if self.n_days else f"Nothing learned of {who(ctx.name)}'s outings yet.")
             msg = (f"{who_cap(ctx.name)} went out at {moment(s.last_front, now)} and is not back after "
                    f"{duration(quiet)}. {usual}")
@@ -253,16 +253,16 @@ class Inactivity:
         seen_at = last_seen(last, s.last_activation_room)
         if seen is not None:
             context = (f"{seen_at} After that at this time of day {who(ctx.name)} always moved again within "
-                       f"{duration(seen[2])} (last {self.n_days} days).")
+                       f"{duration(seen[2])} (last {day_count(self.n_days)}).")
         elif after:
             _count, longest_after = self.after_usual[last]
             context = (f"{seen_at} After that by day {who(ctx.name)} always moved again within "
-                       f"{duration(longest_after)} (last {self.n_days} days).")
+                       f"{duration(longest_after)} (last {day_count(self.n_days)}).")
         elif n == 0:  # a new install: nothing learned yet to compare with
             context = (f"{seen_at} Nothing learned of {who(ctx.name)}'s routine yet: {duration(limit)} "
                        f"without movement at this time of day is the starting limit.")
         else:
-            context = (f"{seen_at} On {within} of the last {n} days {who(ctx.name)} moved within "
+            context = (f"{seen_at} On {within} of the last {day_count(n)} {who(ctx.name)} moved within "
                        f"{duration(usual)} at this time of day.")
         return self._raise(ctx, quiet, limit, f"{opened} {context}", usual_max_min=round(usual), left_open=left_open,
                            after_last_sensor=after or seen is not None)

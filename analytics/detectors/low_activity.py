@@ -28,7 +28,7 @@ import numpy as np
 
 from analytics.detectors import Context, Finding, minute_of_day
 from analytics.detectors.no_wake import wake_times
-from analytics.explain import clock, duration, moment, sms_text, who
+from analytics.explain import clock, day_count, duration, moment, sms_text, who
 from analytics.history_stats import DAY_START_HOUR
 from analytics.routine import Routine
 from analytics.state import HomeState, activity_day
@@ -111,7 +111,7 @@ class LowActivity:
         start = moment(dt.datetime.combine(day, dt.time(DAY_START_HOUR)), now)  # after midnight: yesterday 06:00
         moves = "1 movement" if count == 1 else f"{count} movements"
         msg = (f"A very quiet day for {who(ctx.name)}: {moves} since {start} in {duration(home)} at home, "
-               f"where {int(round(expected))} would be usual by {clock(now)} (last {self.n_days} days).")
+               f"where {int(round(expected))} would be usual by {clock(now)} (last {day_count(self.n_days)}).")
         return [Finding(f"low_activity:{day.isoformat()}", "low_activity", "medium", sms_text(msg),
                         once=True,
                         evidence={"count": count, "expected": round(expected, 1), "home_min": round(home),

@@ -5,8 +5,8 @@ import datetime as dt
 
 import pytest
 
-from analytics.explain import (MAX_SMS_CHARS, _GSM_BASIC, clock, duration, last_seen, moment, place, sms_text, thing,
-                               who, who_cap)
+from analytics.explain import (MAX_SMS_CHARS, _GSM_BASIC, clock, day_count, duration, last_seen, moment, place,
+                               sms_text, thing, who, who_cap)
 
 
 @pytest.mark.parametrize("minutes,text", [(0, "0 min"), (42, "42 min"), (95, "1 h 35 min"), (185, "3 h 05 min"),
@@ -21,6 +21,7 @@ def test_clock_and_who():
     assert clock(7 * 60 + 30) == "07:30"
     assert who("") == "the resident" and who("Mrs Jones") == "Mrs Jones"
     assert who_cap("") == "The resident"
+    assert day_count(1) == "1 day" and day_count(28) == "28 days"
     assert who_cap("Mrs Kim Soon-ja") == "Mrs Kim Soon-ja", "not 'Mrs kim soon-ja', as str.capitalize had it"
 
 
