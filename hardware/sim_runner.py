@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 
 from hub.events import Event
 
-from hardware.incidents import Incident, event_time, make_incident
+from hardware.incidents import TERMINAL, Incident, event_time, make_incident
 from hardware.simulator import SimulatedHome
 
 log = logging.getLogger(__name__)
@@ -98,6 +98,18 @@ class SimulatorRunner:
             self._pending = None
             log.info("staged %s in %s", incident, self.home.household)
             return incident
+
+    def recover(self) -> list[Incident]:
+        """End the incidents that stopped the resident (collapse, not up): from now on they live
+        their day as planned again. Returns the incidents ended (none: nothing changes)."""
+        with self._lock:
+            ended = [i for i in self.incidents if isinstance(i, TERMINAL)]
+            if ended:
+                self.incidents = [i for i in self.incidents if not isinstance(i, TERMINAL)]
+                self._stream = self._open(self.clock.now())
+                self._pending = None
+                log.info("%s recovered from %s", self.home.household, ", ".join(map(str, ended)))
+            return ended
 
     # ----------------------------------------------------------------------- thread
 

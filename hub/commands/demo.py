@@ -6,6 +6,7 @@ would receive; serves the panel on localhost. While it runs, type commands:
     OK 42                 take alert 42, as a social worker replying by SMS would
     collapse 1            the resident of home 1 stops moving (also: no_wake, wander, stove);
                           someone who is out when it starts never comes home: that reads as out
+    up 1                  the resident of home 1 gets up again: the all clear goes out
     homes                 list the homes
     quit                  stop the demo
 """
@@ -142,12 +143,14 @@ def _command(world, homes: list[str], words: list[str]) -> str:
     from alerts.terminal import answer_line
 
     head = words[0].lower()
-    if head in INCIDENTS:
+    if head in INCIDENTS or head in ("up", "recover"):
         try:
             home = homes[int(words[1]) - 1] if len(words) > 1 else homes[0]
         except (ValueError, IndexError):
             return f"no such home {words[1]!r}: use 1-{len(homes)}"
-        return f"staged {world.inject(home, INCIDENTS[head])} in {home}"
+        if head in INCIDENTS:
+            return f"staged {world.inject(home, INCIDENTS[head])} in {home}"
+        return f"{home}: up and about again" if world.recover(home) else f"{home}: nothing had stopped them"
     if head == "homes":
         return "\n".join(f"{i}: {h.name} ({h.id})" for i, h in enumerate(world.homes, 1))
     if head == "help":

@@ -50,3 +50,22 @@ def test_the_demo_command_runs_with_no_config(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "ALERT" in proc.stdout and "SMS to +447700900101" in proc.stdout
     assert "demo stopped" in proc.stdout
+
+
+def test_a_resident_who_gets_up_again_after_a_silence_alert_brings_the_all_clear(tmp_path):
+    out = io.StringIO()
+    raised = []
+    world = DemoWorld(tmp_path, start=START, homes=1, speed=60, out=out, on_alert=raised.append)
+    try:
+        world.prepare()
+        run_until(world, START + dt.timedelta(hours=3), lambda: False)  # 09:00, up and about
+        world.inject("kim-12", "collapse")
+        run_until(world, START + dt.timedelta(hours=12), lambda: any(a.kind == "inactivity" for a in raised))
+        assert any(a.kind == "inactivity" for a in raised)
+        assert world.recover("kim-12") and not world.recover("kim-12")
+        run_until(world, world.clock.now() + dt.timedelta(hours=3), lambda: "UPDATE on alert" in out.getvalue())
+        assert "is moving again" in out.getvalue().split("UPDATE on alert", 1)[1].splitlines()[0]
+        record = world.alerts.book.list(households=["kim-12"])[0]
+        assert record.state == "open" and record.over.startswith("Mrs Kim Soon-ja is moving again")
+    finally:
+        world.stop()
