@@ -7,6 +7,8 @@ import io
 import subprocess
 import sys
 
+import pytest
+
 from hub.demo import DemoWorld
 
 START = dt.datetime(2024, 3, 18, 6, 0)
@@ -19,27 +21,34 @@ def run_until(world: DemoWorld, until: dt.datetime, done) -> None:
         world.advance(t)
 
 
-def test_a_stove_left_on_reaches_the_social_worker_as_sms(tmp_path):
+@pytest.fixture
+def one_home(tmp_path):
+    """Mrs Kim's simulated home, prepared, at START: (world, what it printed, alerts raised)."""
     out = io.StringIO()
     raised = []
     world = DemoWorld(tmp_path, start=START, homes=1, speed=60, out=out, on_alert=raised.append)
     try:
         world.prepare()
-        run_until(world, START + dt.timedelta(hours=5), lambda: False)
-        world.inject("kim-12", "stove_left_on")
-        run_until(world, START + dt.timedelta(hours=12), lambda: any(a.kind == "appliance_on" for a in raised))
-        alert = next(a for a in raised if a.kind == "appliance_on")
-        assert "stove" in alert.message.lower()
-        assert "SMS to +447700900101" in out.getvalue() and "stove" in out.getvalue().lower()
-        record = world.alerts.book.list(households=["kim-12"])[0]
-        assert record.alert.kind == "appliance_on" and record.state == "open"
-        # the panel's charts follow the simulated day: this morning's hours are summarised
-        run_until(world, START + dt.timedelta(hours=7), lambda: False)
-        hours = world.store.query("SELECT DISTINCT hour FROM summaries WHERE household='kim-12' AND hour >= ?",
-                                  (START.isoformat(),))
-        assert len(hours) >= 5
+        yield world, out, raised
     finally:
         world.stop()
+
+
+def test_a_stove_left_on_reaches_the_social_worker_as_sms(one_home):
+    world, out, raised = one_home
+    run_until(world, START + dt.timedelta(hours=5), lambda: False)
+    world.inject("kim-12", "stove_left_on")
+    run_until(world, START + dt.timedelta(hours=12), lambda: any(a.kind == "appliance_on" for a in raised))
+    alert = next(a for a in raised if a.kind == "appliance_on")
+    assert "stove" in alert.message.lower()
+    assert "SMS to +447700900101" in out.getvalue() and "stove" in out.getvalue().lower()
+    record = world.alerts.book.list(households=["kim-12"])[0]
+    assert record.alert.kind == "appliance_on" and record.state == "open"
+    # the panel's charts follow the simulated day: this morning's hours are summarised
+    run_until(world, START + dt.timedelta(hours=7), lambda: False)
+    hours = world.store.query("SELECT DISTINCT hour FROM summaries WHERE household='kim-12' AND hour >= ?",
+                              (START.isoformat(),))
+    assert len(hours) >= 5
 
 
 def test_the_demo_command_runs_with_no_config(tmp_path):
@@ -52,20 +61,14 @@ def test_the_demo_command_runs_with_no_config(tmp_path):
     assert "demo stopped" in proc.stdout
 
 
-def test_a_resident_who_gets_up_again_after_a_silence_alert_brings_the_all_clear(tmp_path):
-    out = io.StringIO()
-    raised = []
-    world = DemoWorld(tmp_path, start=START, homes=1, speed=60, out=out, on_alert=raised.append)
-    try:
-        world.prepare()
-        run_until(world, START + dt.timedelta(hours=3), lambda: False)  # 09:00, up and about
-        world.inject("kim-12", "collapse")
-        run_until(world, START + dt.timedelta(hours=12), lambda: any(a.kind == "inactivity" for a in raised))
-        assert any(a.kind == "inactivity" for a in raised)
-        assert world.recover("kim-12") and not world.recover("kim-12")
-        run_until(world, world.clock.now() + dt.timedelta(hours=3), lambda: "UPDATE on alert" in out.getvalue())
-        assert "is moving again" in out.getvalue().split("UPDATE on alert", 1)[1].splitlines()[0]
-        record = world.alerts.book.list(households=["kim-12"])[0]
-        assert record.state == "open" and record.over.startswith("Mrs Kim Soon-ja is moving again")
-    finally:
-        world.stop()
+def test_a_resident_who_gets_up_again_after_a_silence_alert_brings_the_all_clear(one_home):
+    world, out, raised = one_home
+    run_until(world, START + dt.timedelta(hours=3), lambda: False)  # 09:00, up and about
+    world.inject("kim-12", "collapse")
+    run_until(world, START + dt.timedelta(hours=12), lambda: any(a.kind == "inactivity" for a in raised))
+    assert any(a.kind == "inactivity" for a in raised)
+    assert world.recover("kim-12") and not world.recover("kim-12")
+    run_until(world, world.clock.now() + dt.timedelta(hours=3), lambda: "UPDATE on alert" in out.getvalue())
+    assert "is moving again" in out.getvalue().split("UPDATE on alert", 1)[1].splitlines()[0]
+    record = world.alerts.book.list(households=["kim-12"])[0]
+    assert record.state == "open" and record.over.startswith("Mrs Kim Soon-ja is moving again")
