@@ -221,8 +221,8 @@ class Engine:
         (not a morning check given up at night, nor a routine swapped in)."""
         s = self.state
         if alert.kind in _SEEN_AGAIN_ENDS:
-            if s.out or s.last_activation is None or s.last_activation <= alert.time:
-                return None
+            if s.last_activation is None or s.last_activation <= alert.time:
+                return None  # nobody seen since (the morning check given up at night)
             doing = {"inactivity": "is moving again", "no_wake": "is up", "not_back": "is back home"}[alert.kind]
             where = place(s.last_activation_sensor, s.last_activation_room)
             message = f"{who_cap(self.name)} {doing} ({where}, {clock(s.last_activation)})."

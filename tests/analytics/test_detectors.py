@@ -779,3 +779,17 @@ def test_a_sensor_heard_again_after_its_offline_alert_is_an_all_clear(routine, h
     back = [Event(MIDNIGHT + dt.timedelta(hours=9, minutes=40), "kitchen_pir", "availability", 1.0)]
     list(drive(engine, clock, back, MIDNIGHT + dt.timedelta(hours=9, minutes=45)))
     assert [c.message for c in cleared] == ["Sensor kitchen_pir is reporting again (09:40)."]
+
+
+def test_the_resident_seen_going_out_after_a_silence_alert_is_an_all_clear(routine, history):
+    """Up again and straight out of the door: the home then reads as out, but she was seen moving."""
+    engine, clock, cleared = _engine_with_all_clears(routine, history, Inactivity(routine))
+    alerts = list(drive(engine, clock, homes.incident_day("collapse", DAY), MIDNIGHT + dt.timedelta(hours=17)))
+    assert [a.kind for a in alerts] == ["inactivity"]
+    out = [Event(MIDNIGHT + dt.timedelta(hours=17, minutes=m, seconds=s), sensor, kind, v)
+           for m, s, sensor, kind, v in ((30, 0, "hall_pir", "motion", 1.0), (31, 0, "front_door", "door", 1.0),
+                                         (31, 20, "front_door", "door", 0.0), (33, 0, "front_door", "door", 1.0),
+                                         (33, 20, "front_door", "door", 0.0))]
+    list(drive(engine, clock, out, MIDNIGHT + dt.timedelta(hours=17, minutes=40)))
+    assert engine.state.out
+    assert [c.message for c in cleared] == ["Mrs Jones is moving again (front door, 17:33)."]
