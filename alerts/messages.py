@@ -84,10 +84,9 @@ def all_clear_text(record: AlertRecord, household_name: str, news: str) -> str:
                " It is no longer passed on. Close it on the panel once checked.")
 
 
-def escalated_notice(record: AlertRecord, household_name: str, to_name: str, why: str, round_label: str = "") -> str:
+def escalated_notice(record: AlertRecord, household_name: str, to_name: str, why: str) -> str:
     """The SMS telling the person before that the alert went on to someone else."""
-    to = f"{to_name} ({round_label})" if round_label else to_name
-    return fit(f"Alert {record.id} ({household_name}) has been passed to {to}: ", why, ". No action needed.",
+    return fit(f"Alert {record.id} ({household_name}) has been passed to {to_name}: ", why, ". No action needed.",
                max_segments=1)
 
 

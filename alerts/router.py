@@ -287,10 +287,10 @@ class Router:
             return
         name = self._household_name(record.household)
         self._book.add_step(record.id, "escalated", "router", f"from {route.contact_name} to {contact.name}: {noted}")
-        # the one before only hears when their SMS worked but nobody answered, and not when they
-        # are told again themselves (a ladder of one)
-        if not route.reason and route.contact_phone != contact.phone:
-            self._outbox.enqueue(route.contact_phone, messages.escalated_notice(record, name, contact.name, why, label),
+        # the one before hears that it was passed on when their SMS worked but nobody answered; in a
+        # later round they are about to be asked again themselves, and that would be noise
+        if round_ == 1 and not route.reason and route.contact_phone != contact.phone:
+            self._outbox.enqueue(route.contact_phone, messages.escalated_notice(record, name, contact.name, why),
                                  alert_id=record.id, household=record.household, recipient=route.contact_name,
                                  purpose="escalated_notice")
         self._tell(record, contact, messages.alert_text(record, name, now, escalation=why, round_label=label), now,
