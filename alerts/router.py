@@ -8,6 +8,8 @@ it was passed on. A message that fails for good or comes back undelivered escala
 When the last person has not answered either, an alert about the resident starts again at the top
 of the ladder, up to ``ladder_rounds`` times in all (a possible fall must not go quiet because one
 shift missed its phones); a technical alert goes up once. After that only the panel shows it.
+When the alert's condition is over (:meth:`Router.condition_over`: the resident moving again), it
+goes no further, and everyone it reached hears so.
 
 Each alert's routing state is one row of ``alert_routes``; :meth:`Router.check_escalations` is a
 plain function of ``now`` run on every tick. Decisions come from an ordered table of rules, each

@@ -3,6 +3,7 @@
 It builds and wires the book, the directory, the outbox and the router, and reacts to what the
 outbox reports: a message that fails for good or comes back undelivered escalates the alert at
 once and raises a technical ``sms_undeliverable`` alert, so the failure is visible on the panel.
+The detectors' news that an alert's condition is over comes in through :meth:`AlertService.all_clear`.
 
 The composition root creates one ``AlertService`` and calls :meth:`AlertService.tick` on every
 scheduler tick; the panel and the Twilio webhooks reach it through
