@@ -23,7 +23,7 @@ import numpy as np
 
 from analytics.detectors import Context, Detector, Finding, default_detectors, resident_detectors
 from analytics.detectors.sensor_health import OFFLINE, SensorHealth
-from analytics.explain import clock, duration, place, sms_text, thing, who_cap
+from analytics.explain import clock, duration, place, sms_text, thing, who, who_cap
 from analytics.routine import ABSENT_RATIO, SILENCE_FLOOR_MIN, Routine, silence_limit
 from analytics.state import HomeState, activity_day
 from hub.alert import Alert, AllClear
@@ -254,7 +254,7 @@ class Engine:
         """A sensor's offline alert, saying that the resident is now judged without it, if so."""
         if not alert.condition.startswith(OFFLINE) or alert.condition[len(OFFLINE):] not in self._blind:
             return alert
-        told = replace(alert, message=sms_text(f"{alert.message} Until it reports again, the resident's "
+        told = replace(alert, message=sms_text(f"{alert.message} Until it reports again, {who(self.name)}'s "
                                                f"alerts are judged without it: a fall may be noticed later."))
         self._active[alert.condition] = told
         return told
