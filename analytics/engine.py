@@ -29,7 +29,7 @@ from analytics.state import HomeState, activity_day
 from hub.alert import Alert, AllClear
 from hub.clock import Clock
 from hub.config import DetectionConfig
-from hub.events import Event
+from hub.events import PRESENCE_KINDS, Event
 
 log = logging.getLogger(__name__)
 
@@ -50,9 +50,6 @@ _BACK_PLACES = 3
 _UP_PLACES = 2
 #: how long a raised once-only condition is remembered
 _ONCE_MEMORY = dt.timedelta(days=3)
-#: kinds of sensor that see where the resident is: one of them dead leaves a place unseen
-_SEEING_KINDS = frozenset({"motion", "door", "contact", "pressure", "flush"})
-
 #: alerts whose condition is over when the resident is seen again after them
 _SEEN_AGAIN_ENDS = frozenset({"inactivity", "no_wake", "not_back"})
 
@@ -247,7 +244,7 @@ class Engine:
         too many (``_few``)."""
         kinds = self.routine.sensor_kinds
         dead = (c[len(OFFLINE):] for c in self._active if c.startswith(OFFLINE))
-        blind = frozenset(s for s in dead if kinds.get(s) in _SEEING_KINDS)
+        blind = frozenset(s for s in dead if kinds.get(s) in PRESENCE_KINDS)
         return blind if not blind or self._few(blind) else frozenset()
 
     def _saying_judged_without(self, alert: Alert) -> Alert:
@@ -263,7 +260,7 @@ class Engine:
         """Whether ``blind`` is at most half the home's sensors that see the resident: when it is
         most of them, the equipment is down (or the resident away), and what is left tells too
         little to learn a routine from."""
-        return 2 * len(blind) <= sum(1 for kind in self.routine.sensor_kinds.values() if kind in _SEEING_KINDS)
+        return 2 * len(blind) <= sum(1 for kind in self.routine.sensor_kinds.values() if kind in PRESENCE_KINDS)
 
     def _judge_without(self, blind: frozenset[str]) -> None:
         """Rebuild the resident's detectors from the routine learned without ``blind`` (the full
@@ -295,7 +292,7 @@ class Engine:
             evidence = {**evidence, "judged_without": sorted(self._blind)}
         longest, kinds, last = self.routine.sensor_max_silence, self.routine.sensor_kinds, self.state.last_report
         # on a timer: its offline limit is the heartbeat's, shorter than the day a silent room gets
-        timed = [s for s in last if s not in self._blind and kinds.get(s) in _SEEING_KINDS and s in longest
+        timed = [s for s in last if s not in self._blind and kinds.get(s) in PRESENCE_KINDS and s in longest
                  and silence_limit(longest[s]) < SILENCE_FLOOR_MIN]
         newest = max((last[s] for s in timed), default=now)
         # late, and another sensor on a timer heard since it was due: when none was, the hub may

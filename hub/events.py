@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 
 #: Kinds that describe what the resident does (the canonical CSV's kinds).
 ACTIVITY_KINDS = frozenset({"motion", "door", "contact", "pressure", "flush", "appliance", "light", "power"})
+#: Kinds that show where the resident is (a door, a mat, a flush: a place): one of them dead
+#: leaves a place unseen.
+PRESENCE_KINDS = frozenset({"motion", "door", "contact", "pressure", "flush"})
 #: Kinds that describe the equipment, not the person.
 TECHNICAL_KINDS = frozenset({"battery", "availability"})
 KINDS = ACTIVITY_KINDS | TECHNICAL_KINDS

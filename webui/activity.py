@@ -14,16 +14,16 @@ import statistics
 import threading
 from collections import defaultdict
 
+from hub.events import PRESENCE_KINDS
 from hub.store import Store
 
-PRESENCE_KINDS = ("motion", "door", "contact", "pressure", "flush")
 APPLIANCE_KINDS = ("appliance", "power")
 #: how many earlier days make "a usual day"
 BASELINE_DAYS = 28
 #: the night, as counted by the daily summaries (for labels only)
 NIGHT_LABEL = "22:00-06:00"
 
-_IN_PRESENCE = f"kind IN ({', '.join(repr(k) for k in PRESENCE_KINDS)})"
+_IN_PRESENCE = f"kind IN ({', '.join(repr(k) for k in sorted(PRESENCE_KINDS))})"
 _IN_APPLIANCE = f"kind IN ({', '.join(repr(k) for k in APPLIANCE_KINDS)})"
 
 
