@@ -71,6 +71,10 @@ STATES = ("pending", "sending", "retry", "unknown", "sent", "delivered", "undeli
 WAITING = ("pending", "retry", "unknown")
 #: Twilio MessageStatus values that mean the message will not reach the phone
 UNDELIVERED = ("undelivered", "failed")
+#: states of a message that never reached its phone: dropped before it went, or refused for good
+NOT_REACHED = ("cancelled", *UNDELIVERED)
+#: an alert's own SMS (not a notice about it) that went out to its phone
+_ALERT_REACHED = f"purpose = 'alert' AND state NOT IN ({', '.join(repr(s) for s in NOT_REACHED)})"
 
 
 @dataclass(frozen=True)
@@ -304,12 +308,16 @@ class Outbox:
         return [_message(r) for r in self._store.query(f"SELECT * FROM outbox {where} ORDER BY id LIMIT ?",
                                                         [*params, limit])]
 
-    def alerts_reaching(self, phone: str) -> list[int]:
-        """The alerts whose alert SMS went out to ``phone`` (not cancelled or failed), newest first."""
-        rows = self._store.query(
-            "SELECT alert_id, max(id) AS last FROM outbox WHERE phone=? AND purpose='alert' AND alert_id IS NOT NULL "
-            "AND state NOT IN ('cancelled', 'failed', 'undelivered') GROUP BY alert_id ORDER BY last DESC", (phone,))
-        return [r["alert_id"] for r in rows]
+    def reached(self, alert_id: int) -> dict[str, str]:
+        """The phones the alert's SMS went out to (not cancelled or failed), each with its recipient."""
+        return {r["phone"]: r["recipient"] for r in self._store.query(
+            f"SELECT phone, recipient FROM outbox WHERE alert_id = ? AND {_ALERT_REACHED} ORDER BY id", (alert_id,))}
+
+    def alerts_reaching(self, phone: str) -> set[int]:
+        """The alerts whose SMS went out to ``phone`` (not cancelled or failed)."""
+        return {r["alert_id"] for r in self._store.query(
+            f"SELECT DISTINCT alert_id FROM outbox WHERE phone = ? AND alert_id IS NOT NULL AND {_ALERT_REACHED}",
+            (phone,))}
 
     def _emit(self, message_id: int, event: str) -> None:
         msg = self.get(message_id)

@@ -58,8 +58,6 @@ MIGRATIONS: tuple[str, ...] = (
 #: done (taken or resolved), exhausted (nobody left on the ladder in its last round; the alert stays
 #: open on the panel)
 ACTIVE = ("held", "waiting")
-#: outbox states of an SMS that never reached its recipient
-NOT_REACHED = ("cancelled", "failed", "undelivered")
 DEFAULT_ESCALATE_MINUTES = 30
 
 
@@ -221,8 +219,7 @@ class Router:
                 conn.execute("UPDATE alert_routes SET status='done', due_at=NULL WHERE alert_id=? AND status IN "
                              "('held', 'waiting')", (record.id,))
             self._outbox.cancel(record.id, purposes=("alert", "escalated_notice"))
-            reached = {m.phone: m.recipient for m in self._outbox.messages(alert_id=record.id)
-                       if m.purpose == "alert" and m.state not in NOT_REACHED}
+            reached = self._outbox.reached(record.id)
             body = messages.all_clear_text(record, self._household_name(record.household), news)
             for phone, name in reached.items():
                 self._outbox.enqueue(phone, body, alert_id=record.id, household=record.household, recipient=name,

@@ -145,7 +145,9 @@ class AlertService:
         if m:
             alert_id = int(m.group(1))
         elif _BARE_OK.match(text or ""):
-            waiting = [r for r in map(self.book.get, self.outbox.alerts_reaching(phone)) if r.state == "open"]
+            sent = self.outbox.alerts_reaching(phone)
+            waiting = [r for r in self.book.list(households={c.household for c in places}, states=["open"])
+                       if r.id in sent]
             if len(waiting) != 1:  # none, or which one? Never guess between two people's alerts
                 return messages.which_alert(
                     [(r.id, self.household_name(r.household)) for r in waiting])
