@@ -18,6 +18,10 @@ def _iso(when: dt.datetime | None) -> str | None:
     return when.isoformat(timespec="seconds") if when else None
 
 
+def _from_iso(text: str | None) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(text) if text else None
+
+
 @dataclass(frozen=True)
 class Alert:
     """A deviation worth telling a person about.
@@ -71,7 +75,7 @@ class Alert:
             technical=bool(data.get("technical", False)),
             condition=data.get("condition", ""),
             evidence=dict(data.get("evidence", {})),
-            since=dt.datetime.fromisoformat(data["since"]) if data.get("since") else None,
+            since=_from_iso(data.get("since")),
         )
 
 
@@ -101,4 +105,4 @@ class AllClear:
         """Rebuild the notice from its JSON object."""
         return cls(time=dt.datetime.fromisoformat(data["time"]), household=data.get("household", ""),
                    condition=data["condition"], message=data.get("message", ""),
-                   since=dt.datetime.fromisoformat(data["since"]) if data.get("since") else None)
+                   since=_from_iso(data.get("since")))

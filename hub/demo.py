@@ -158,18 +158,12 @@ class DemoWorld:
 
     def inject(self, home_id: str, incident: str) -> str:
         """Stage an incident (collapse, no_wake, night_wandering, stove_left_on) in a home, now."""
-        runner = self.runners.get(home_id)
-        if runner is None:
-            raise KeyError(home_id)
-        return str(runner.inject(incident))
+        return str(self.runners[home_id].inject(incident))
 
     def recover(self, home_id: str) -> bool:
         """The resident of ``home_id`` gets up and goes on with the day (ends a collapse or a
         morning not up); False when nothing had stopped them."""
-        runner = self.runners.get(home_id)
-        if runner is None:
-            raise KeyError(home_id)
-        return bool(runner.recover())
+        return bool(self.runners[home_id].recover())
 
     def start(self, tick: float = 0.25) -> None:
         """Run simulated time in a background thread at ``speed`` times real time."""
