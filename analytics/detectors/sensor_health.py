@@ -23,8 +23,7 @@ unused is normal.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Set as AbstractSet
-from collections.abc import Callable
+from collections.abc import Callable, Set as AbstractSet
 
 from analytics.detectors import Context, Finding
 from analytics.explain import duration, moment, sms_text
