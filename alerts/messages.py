@@ -70,18 +70,22 @@ def _clock_time(when: dt.datetime, now: dt.datetime) -> str:
 def alert_text(record: AlertRecord, household_name: str, now: dt.datetime, escalation: str = "",
                round_label: str = "") -> str:
     """The SMS telling a contact about an alert, and how to take it; ``escalation`` says why it is
-    theirs, ``round_label`` which time it goes up the ladder ("round 2 of 3")."""
+    theirs, ``round_label`` which time it goes up the ladder ("round 2 of 3"). An alert whose
+    condition is over says so whole (it can only be passed on with ``all_clear_stops_ladder`` off)."""
     alert = record.alert
     prefix = f"ESCALATED{', ' + round_label if round_label else ''} ({escalation}). " if escalation else ""
     head = f"{prefix}{alert.severity.upper()} {household_name}, {_clock_time(alert.time, now)}: "
-    tail = f" Reply OK {record.id} to take this alert."
+    since = f" Since: {record.over}" if record.over else ""
+    tail = f"{since} Reply OK {record.id} to take this alert."
     return fit(head, alert.message, tail)
 
 
-def all_clear_text(record: AlertRecord, household_name: str, news: str) -> str:
-    """The SMS telling everyone who heard of an alert that its condition is over (``news``)."""
-    return fit(f"UPDATE on alert {record.id} ({household_name}): ", news,
-               " It is no longer passed on. Close it on the panel once checked.")
+def all_clear_text(record: AlertRecord, household_name: str, news: str, still_passed_on: bool = False) -> str:
+    """The SMS telling everyone who heard of an alert that its condition is over (``news``), and
+    whether the alert still goes up the ladder until someone takes it."""
+    tail = (f" It is still passed on until someone takes it: reply OK {record.id}." if still_passed_on
+            else " It is no longer passed on. Close it on the panel once checked.")
+    return fit(f"UPDATE on alert {record.id} ({household_name}): ", news, tail)
 
 
 def escalated_notice(record: AlertRecord, household_name: str, to_name: str, why: str) -> str:

@@ -131,7 +131,7 @@ class Router:
 
     def __init__(self, store: Store, book: AlertBook, directory: Directory, outbox: Outbox, clock: Clock, *,
                  quiet_hours: QuietHours | None = None, escalate_after: Mapping[str, int] | None = None,
-                 ladder_rounds: int = 1) -> None:
+                 ladder_rounds: int = 1, all_clear_stops_ladder: bool = True) -> None:
         self._store = store
         self._book = book
         self._directory = directory
@@ -140,6 +140,7 @@ class Router:
         self.quiet_hours = quiet_hours
         self._escalate_after = dict(escalate_after or {})
         self._rounds = ladder_rounds
+        self._all_clear_stops = all_clear_stops_ladder
         self._handlers: dict[str, Callable[[AlertRecord, Route | None, Decision, dt.datetime], None]] = {
             "hold": self._hold, "postpone": self._postpone, "notify": self._notify,
             "escalate": self._escalate, "close": self._close,
@@ -212,15 +213,18 @@ class Router:
 
     def condition_over(self, record: AlertRecord, news: str) -> int:
         """The alert's condition is over (``news``: the resident is moving again): stop passing it
-        up the ladder, drop the SMS about it not sent yet, and tell everyone it reached; return
-        how many are told. The alert stays open: whether the resident is well is for a person."""
+        up the ladder (unless ``all_clear_stops_ladder`` is off), drop the SMS about it not sent
+        yet, and tell everyone it reached; return how many are told. The alert stays open: whether
+        the resident is well is for a person."""
         with self._lock:
-            with self._store.transaction() as conn:
-                conn.execute("UPDATE alert_routes SET status='done', due_at=NULL WHERE alert_id=? AND status IN "
-                             "('held', 'waiting')", (record.id,))
-            self._outbox.cancel(record.id, purposes=("alert", "escalated_notice"))
+            if self._all_clear_stops:
+                with self._store.transaction() as conn:
+                    conn.execute("UPDATE alert_routes SET status='done', due_at=NULL WHERE alert_id=? AND status "
+                                 "IN ('held', 'waiting')", (record.id,))
+                self._outbox.cancel(record.id, purposes=("alert", "escalated_notice"))
             reached = self._outbox.reached(record.id)
-            body = messages.all_clear_text(record, self._household_name(record.household), news)
+            body = messages.all_clear_text(record, self._household_name(record.household), news,
+                                           still_passed_on=not self._all_clear_stops)
             for phone, name in reached.items():
                 self._outbox.enqueue(phone, body, alert_id=record.id, household=record.household, recipient=name,
                                      purpose="all_clear")

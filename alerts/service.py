@@ -87,7 +87,8 @@ class AlertService:
         self.router = Router(store, self.book, self.directory, self.outbox, clock,
                              quiet_hours=QuietHours.parse(config.alerts.quiet_hours, config.source),
                              escalate_after=config.alerts.escalate_after_minutes,
-                             ladder_rounds=config.alerts.ladder_rounds)
+                             ladder_rounds=config.alerts.ladder_rounds,
+                             all_clear_stops_ladder=config.alerts.all_clear_stops_ladder)
         self.book.subscribe(self._on_alert_change)
         self.outbox.subscribe(self._on_outbox)
 

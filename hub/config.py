@@ -166,6 +166,9 @@ class AlertsConfig:
     #: times an alert about the resident goes up the whole ladder while nobody takes it (a technical
     #: alert goes up once); after the last round only the panel shows it
     ladder_rounds: int = 3
+    #: the all clear (the resident seen again, the appliance off) stops the ladder; false keeps an
+    #: alert about the resident going up it until a person takes it, all clear or not
+    all_clear_stops_ladder: bool = True
     contacts: tuple[ContactConfig, ...] = ()
 
 

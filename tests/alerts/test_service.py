@@ -337,6 +337,26 @@ def test_an_all_clear_stops_the_ladder_and_tells_everyone_who_heard(service, twi
     assert ("condition_over", "detector") in actions(service, rec.id)
 
 
+def test_with_the_all_clear_not_stopping_the_ladder_the_next_one_is_asked_and_told_it_is_over(
+        config, store, clock, channel, twilio):
+    from hub.alert import AllClear
+    config = dataclasses.replace(config, alerts=dataclasses.replace(config.alerts, all_clear_stops_ladder=False))
+    service = AlertService(config, store, clock, channel)
+    alert = dataclasses.replace(fall(clock), since=dt.datetime(2024, 3, 4, 7, 10))
+    rec = service.handle(alert)
+    service.tick()
+    service.tick(clock.advance(dt.timedelta(minutes=15)))  # Jane did not answer: Bob has it
+    service.all_clear(AllClear(clock.advance(dt.timedelta(minutes=5)), "smith", "inactivity",
+                               "Mrs Smith is moving again (kitchen, 08:19).", since=alert.since))
+    service.tick()
+    assert twilio.sent_to(BOB)[-1] == (f"UPDATE on alert {rec.id} (Mrs Smith): Mrs Smith is moving again (kitchen, "
+                                       f"08:19). It is still passed on until someone takes it: reply OK {rec.id}.")
+    service.tick(clock.advance(dt.timedelta(minutes=10)))  # Bob did not answer either
+    assert twilio.sent_to(SUE) == [
+        f"ESCALATED (Bob did not answer in 15 min). CRITICAL Mrs Smith, 08:00: No movement since 07:10; usually up "
+        f"by 07:30. Since: Mrs Smith is moving again (kitchen, 08:19). Reply OK {rec.id} to take this alert."]
+
+
 def test_an_all_clear_about_no_open_alert_of_that_silence_changes_nothing(service, twilio, clock):
     from hub.alert import AllClear
     rec = service.handle(dataclasses.replace(fall(clock), since=dt.datetime(2024, 3, 4, 7, 10)))
