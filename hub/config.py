@@ -10,6 +10,7 @@ environment variable that holds the secret, read with :func:`secret`.
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
 import tomllib
 import types
@@ -182,6 +183,10 @@ class PanelConfig:
     secret_key_env: str = "ELDERCARE_SECRET_KEY"
     #: mark session cookies Secure: set when the panel is reached over HTTPS (e.g. behind a TLS proxy)
     secure_cookies: bool = False
+    #: the address of the reverse proxy in front of the panel (e.g. "127.0.0.1"): its X-Forwarded-For,
+    #: -Proto, -Host and -Port are then trusted, so the panel sees each client's address and the public
+    #: https URL that Twilio signs. Empty: no proxy, forwarded headers are ignored
+    trusted_proxy: str = ""
 
 
 @dataclass(frozen=True)
@@ -272,6 +277,9 @@ def _check(cfg: Config) -> None:
         raise ConfigError(cfg.source, "store.retention_days", "expected a whole number of days >= 1")
     if not 1 <= cfg.alerts.ladder_rounds <= 10:
         raise ConfigError(cfg.source, "alerts.ladder_rounds", "expected a whole number of rounds from 1 to 10")
+    if cfg.panel.trusted_proxy and not _is_ip(cfg.panel.trusted_proxy):
+        # waitress compares the peer's address with it as written: a host name would never match
+        raise ConfigError(cfg.source, "panel.trusted_proxy", "expected the proxy's IP address, e.g. \"127.0.0.1\"")
     if cfg.office.hub_offline_after_minutes < 1:
         raise ConfigError(cfg.source, "office.hub_offline_after_minutes", "expected a whole number of minutes >= 1")
     problem = inactivity_budget_problem(cfg.detection.inactivity_budget_per_30d)
@@ -283,6 +291,14 @@ def _check(cfg: Config) -> None:
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
         raise ConfigError(cfg.source, "sensor", f"sensor names must be unique; repeated: {', '.join(dupes)}")
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _type_name(tp) -> str:

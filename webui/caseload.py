@@ -78,8 +78,9 @@ class CaseloadEntry:
 
     @property
     def oldest_open(self) -> dt.datetime | None:
-        """When the oldest unresolved alert was raised."""
-        return min((a.raised_at for a in self.open_alerts), default=None)
+        """When the oldest unresolved alert as urgent as the household's level was raised (a lingering
+        low battery alert must not put a new fall ahead of another household's older one)."""
+        return min((a.raised_at for a in self.open_alerts if _alert_reason(a).level == self.level), default=None)
 
     def to_json(self) -> dict:
         """Plain data for the JSON API."""

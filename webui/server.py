@@ -27,8 +27,10 @@ log = logging.getLogger(__name__)
 class PanelServer:
     """A waitress server for ``app`` on ``host``:``port`` running in a daemon thread."""
 
-    def __init__(self, app: Flask, host: str = "127.0.0.1", port: int = 8080, *, threads: int = 4) -> None:
+    def __init__(self, app: Flask, host: str = "127.0.0.1", port: int = 8080, *, threads: int = 4,
+                 trusted_proxy: str = "") -> None:
         self.app = app
+        self._trusted_proxy = trusted_proxy
         self.host = host
         self._requested_port = port
         self._threads = threads
@@ -57,8 +59,11 @@ class PanelServer:
         if self.running:
             return
         try:
+            proxy = {"trusted_proxy": self._trusted_proxy, "trusted_proxy_count": 1,
+                     "trusted_proxy_headers": "x-forwarded-for x-forwarded-proto x-forwarded-host x-forwarded-port"
+                     } if self._trusted_proxy else {}
             self._server = create_server(self.app, host=self.host, port=self._requested_port,
-                                         threads=self._threads, ident="eldercare")
+                                         threads=self._threads, ident="eldercare", **proxy)
         except OSError as err:
             raise PanelServerError(f"cannot serve the panel on {self.host}:{self._requested_port}: {err}") from err
         self._thread = threading.Thread(target=self._serve, name="panel-server", daemon=True)
@@ -102,7 +107,7 @@ def start_panel(config, *, store, clock, alerts=None) -> PanelServer | None:
     try:
         from webui.app import create_app
         app = create_app(config, store=store, clock=clock, alerts=alerts)
-        server = PanelServer(app, config.panel.host, config.panel.port)
+        server = PanelServer(app, config.panel.host, config.panel.port, trusted_proxy=config.panel.trusted_proxy)
         server.start()
     except Exception:
         log.exception("the panel could not start; monitoring and alerting continue without it")

@@ -68,6 +68,8 @@ def test_defaults_need_no_file():
     ("[store]\nretention_days = 0\n", "store.retention_days", ">= 1"),
     ("[detection]\ninactivity_budget_per_30d = 0\n", "detection.inactivity_budget_per_30d", "above 0"),
     ("[alerts]\nladder_rounds = 0\n", "alerts.ladder_rounds", "from 1 to 10"),
+    ("[alerts]\nall_clear_stops_ladder = 'no'\n", "alerts.all_clear_stops_ladder", "true or false"),
+    ("[panel]\ntrusted_proxy = 'localhost'\n", "panel.trusted_proxy", "IP address"),
     ("[[mqtt.devices]]\ntopic='a'\nformat='zigbee'\nsensor='x'\n", "mqtt.devices[0].format", "zigbee2mqtt"),
     ("[[mqtt.devices]]\ntopic='a'\nformat='tasmota'\n", "mqtt.devices[0].sensor", "required"),
     ("[[gpio.sensors]]\ntype='motion'\nsensor='pir'\npin=40\n", "gpio.sensors[0].pin", "0-27"),

@@ -6,6 +6,7 @@ import datetime as dt
 from alerts.book import AlertBook
 from alerts.directory import Household
 from hub.alert import Alert
+from hub.clock import ManualClock
 from webui import activity
 from webui.caseload import build_caseload
 
@@ -90,3 +91,18 @@ def test_caseload_order(store, clock):
     ]
     assert "No data from the hub" in entries[1].reasons[0].text
     assert entries[4].reasons[0].text.startswith("Quieter than usual today: 9 active minutes so far, usually 75")
+
+
+
+def test_a_lingering_low_alert_does_not_put_a_new_fall_ahead_of_an_older_one(store):
+    clock = ManualClock(NOW - dt.timedelta(days=5))
+    book = AlertBook(store, clock)
+    homes = [Household("ann", "Ann"), Household("bob", "Bob")]
+    book.raise_alert(Alert(clock.now(), "ann", "battery_low", "low", "Hall sensor battery low",
+                           technical=True, condition="battery_low:hall_pir"))  # waiting for a visit for 5 days
+    clock.set(NOW - dt.timedelta(minutes=90))
+    book.raise_alert(Alert(clock.now(), "bob", "inactivity", "critical", "No movement since 08:00"))
+    clock.set(NOW - dt.timedelta(minutes=5))
+    book.raise_alert(Alert(clock.now(), "ann", "inactivity", "critical", "No movement since 09:00"))
+    entries = build_caseload(store, book, homes, NOW, activity.UsualCache())
+    assert [(e.household.id, e.level) for e in entries] == [("bob", 0), ("ann", 0)], "Bob's fall has waited longest"

@@ -5,8 +5,11 @@ fails :func:`test_every_route_is_in_the_table`.
 """
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
+from hub.alert import Alert
 from tests.webui.conftest import PASSWORD
 from webui.app import create_app
 
@@ -122,14 +125,31 @@ def test_household_views_are_audited(plain_app, world):
     client.get("/households/edith")
     client.get("/api/households/edith/trends?days=30")
     client.get("/households/harold")
+    client.get("/alerts")
     audit = plain_app.extensions["eldercare.panel"].audit
     actions = [(e.username, e.action, e.household) for e in reversed(audit.recent(10))]
-    assert actions[-4:] == [("carol", "log in", ""), ("carol", "view household", "edith"),
-                            ("carol", "api trends", "edith"), ("carol", "view household denied", "harold")]
+    assert actions[-5:] == [("carol", "log in", ""), ("carol", "view household", "edith"),
+                            ("carol", "api trends", "edith"), ("carol", "view household denied", "harold"),
+                            ("carol", "view alerts", "")]
     admin = plain_app.test_client()
     admin.post("/login", data={"username": "admin", "password": PASSWORD})
     page = admin.get("/admin/audit?household=edith")
     assert b"view household" in page.data and b"carol" in page.data
+
+
+def test_the_household_page_shows_an_alert_taken_long_ago_and_never_closed(plain_app, world):
+    clock = world.clock
+    taken = world.book.raise_alert(Alert(clock.now(), "george", "night_wandering", "high", "Front door opened at 02:40"))
+    world.book.acknowledge(taken.id, by="Jane", via="sms")  # "OK" by SMS, never closed on the panel
+    for i in range(100):  # a hundred later alerts, each dealt with
+        rec = world.book.raise_alert(Alert(clock.advance(dt.timedelta(hours=1)), "george", "late_wakeup", "medium",
+                                           f"Not up by 09:30 ({i})", condition=f"late_wakeup:{i}"))
+        world.book.resolve(rec.id, "fine", by="Carol Hughes")
+    client = plain_app.test_client()
+    client.post("/login", data={"username": "carol", "password": PASSWORD})
+    page = client.get("/households/george").get_data(as_text=True)
+    assert f'data-alert="{taken.id}" data-state="acknowledged"' in page, "in Open alerts, where it can be closed"
+    assert "The newest 100 alerts; every open one is listed above." in page
 
 
 def test_anonymous_page_request_goes_to_login_and_back(plain_app):

@@ -13,6 +13,10 @@ from webui.access import household_for, panel, requires
 
 bp = Blueprint("household", __name__)
 
+#: how many alerts and case notes the page lists, newest first (it says so when there are more)
+ALERTS_SHOWN = 100
+NOTES_SHOWN = 50
+
 
 @bp.get("/households/<household_id>")
 @requires("follow")
@@ -21,15 +25,16 @@ def show(household_id: str):
     household = household_for(household_id, "view household")
     p = panel()
     now = p.clock.now()
-    alerts = p.book.list(households=[household.id], limit=100)
-    unresolved = [a for a in alerts if a.state != "resolved"]
+    alerts = p.book.list(households=[household.id], limit=ALERTS_SHOWN)
+    # every unresolved alert, however many newer ones the history above holds
+    unresolved = p.book.list(households=[household.id], states=("open", "acknowledged"), limit=10_000)
     return render_template(
         "household.html", household=household, now=now,
         today=activity.today_against_usual(p.store, household.id, now, p.usual),
         last_data=activity.last_data_time(p.store, household.id),
         sensors=sensors.sensor_health(p.store, household.id, now, unresolved),
-        alerts=alerts,
-        notes=p.notes.list(household.id),
+        alerts=alerts, unresolved=unresolved, alerts_shown=ALERTS_SHOWN,
+        notes=p.notes.list(household.id, limit=NOTES_SHOWN), notes_shown=NOTES_SHOWN,
         contacts=p.directory.contacts(household.id),
         people=p.users.people_of(household.id))
 

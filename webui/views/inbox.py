@@ -8,7 +8,7 @@ from flask_login import current_user
 from alerts.book import OUTCOMES, STATES
 from hub.alert import SEVERITIES
 from hub.errors import AlertStateError, NotFoundError
-from webui.access import household_for, panel, requires, visible_households
+from webui.access import audit, household_for, panel, requires, visible_households
 
 bp = Blueprint("inbox", __name__)
 
@@ -27,6 +27,7 @@ def index():
         # those whose condition is over (the resident was seen again)
         records.sort(key=lambda r: (bool(r.over), SEVERITIES.index(r.alert.severity), r.raised_at))
     counts = {s: len(p.book.list(households=households, states=[s], limit=10_000)) for s in ("open", "acknowledged")}
+    audit("view alerts", detail=f"{state}: {len(records)} alerts")
     return render_template("inbox.html", records=records, state=state, households=households, counts=counts)
 
 
