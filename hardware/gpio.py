@@ -25,6 +25,9 @@ from hardware.power_clamp import PowerClampSource
 
 log = logging.getLogger(__name__)
 
+#: seconds between retries of events a failing sink refused (each failure is logged)
+BACKLOG_RETRY_S = 2.0
+
 #: sensor type in the config -> the class that reads it
 SOURCE_TYPES: dict[str, Callable[..., object]] = {
     "motion": MotionSource,
@@ -65,7 +68,11 @@ class SamplingLoop:
 
     def __init__(self, sources: Sequence[object]) -> None:
         self.sources = [s for s in sources if getattr(s, "periodic", False)]
+        # every source's emitter: events its sink refused are retried here, not only at the
+        # sensor's next edge (a door shut while the store was busy may not move again all night)
+        self.emitters = [s.emitter for s in sources if getattr(s, "emitter", None) is not None]
         self.errors = 0
+        self._next_retry = 0.0
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -87,12 +94,22 @@ class SamplingLoop:
         due = [start for _ in self.sources]
         while not self._stop.is_set():
             self.run_due(due, time.monotonic())
+            self.retry_backlogs(time.monotonic())
             wait = min(due) - time.monotonic() if due else 1.0
             self._stop.wait(max(0.0, min(wait, 1.0)))
 
+    def retry_backlogs(self, now: float) -> None:
+        """Hand the sink again any events it refused earlier (at most every ``BACKLOG_RETRY_S``)."""
+        if now < self._next_retry:
+            return
+        self._next_retry = now + BACKLOG_RETRY_S
+        for emitter in self.emitters:
+            if emitter.backlog:
+                emitter.flush()
+
     def start(self) -> None:
-        """Start sampling in a daemon thread (does nothing without periodic sources)."""
-        if self.sources and self._thread is None:
+        """Start sampling in a daemon thread (does nothing without sources)."""
+        if (self.sources or self.emitters) and self._thread is None:
             self._stop.clear()
             self._thread = threading.Thread(target=self._run, name="gpio-sampling", daemon=True)
             self._thread.start()
@@ -156,6 +173,10 @@ class GpioSources:
                 source.close()
             except Exception:
                 log.exception("closing gpio sensor %s failed", source.config.sensor)
+            held = source.emitter.flush()  # a last try: the store may be back
+            if held:
+                log.error("gpio sensor %s: %d reading(s) could not be stored before shutting down",
+                          source.config.sensor, held)
         self.sources = []
         if self._own_factory and self.pin_factory is not None:
             self.pin_factory.close()

@@ -17,8 +17,10 @@ Button fires on the pin's edge). The first settled state is not reported: only c
 from __future__ import annotations
 
 import collections
+import itertools
 import logging
 import threading
+import uuid
 from collections.abc import Callable
 
 from hub.config import GpioSensorConfig
@@ -43,11 +45,15 @@ class EventEmitter:
         self.backlog: collections.deque[Event] = collections.deque()
         self.failures = 0
         self._lock = threading.RLock()
+        # each edge is its own reading: two edges with the same value in the same second (a slammed
+        # door bouncing shut) must not share the natural key (time to the second, sensor, kind, value)
+        self._run = uuid.uuid4().hex[:12]
+        self._seq = itertools.count()
 
     def emit(self, kind: str, value: float, sensor: str | None = None) -> Event:
         """Send one reading now (after any held back by earlier sink failures)."""
         event = Event(self.clock.now(), sensor or self.cfg.sensor, kind, float(value), self.cfg.room,
-                      self.household)
+                      self.household, f"gpio:{self._run}:{next(self._seq)}")
         with self._lock:
             if len(self.backlog) >= BACKLOG_LIMIT:
                 lost = self.backlog.popleft()
@@ -99,10 +105,10 @@ class MotionSource:
         from gpiozero import MotionSensor
 
         self.config = cfg
-        self._out = EventEmitter(cfg, household, clock, sink)
+        self.emitter = EventEmitter(cfg, household, clock, sink)
         self.device = build_device(cfg, lambda: MotionSensor(cfg.pin, pin_factory=pin_factory))
-        self.device.when_motion = lambda: self._out.emit("motion", 1)
-        self.device.when_no_motion = lambda: self._out.emit("motion", 0)
+        self.device.when_motion = lambda: self.emitter.emit("motion", 1)
+        self.device.when_no_motion = lambda: self.emitter.emit("motion", 0)
 
     def close(self) -> None:
         """Release the pin."""
@@ -121,11 +127,11 @@ class ContactSource:
         from gpiozero import Button
 
         self.config = cfg
-        self._out = EventEmitter(cfg, household, clock, sink)
+        self.emitter = EventEmitter(cfg, household, clock, sink)
         self.device = build_device(cfg, lambda: Button(cfg.pin, pull_up=True, bounce_time=bounce_time,
                                                        pin_factory=pin_factory))
-        self.device.when_released = lambda: self._out.emit("door", 1)
-        self.device.when_pressed = lambda: self._out.emit("door", 0)
+        self.device.when_released = lambda: self.emitter.emit("door", 1)
+        self.device.when_pressed = lambda: self.emitter.emit("door", 0)
 
     @property
     def is_open(self) -> bool:
@@ -157,13 +163,13 @@ class LightSource:
         self.level_sensor = f"{cfg.sensor}_level"
         self.level_step = level_step
         self.level_every = level_every
-        self._out = EventEmitter(cfg, household, clock, sink)
+        self.emitter = EventEmitter(cfg, household, clock, sink)
         self._last_level: float | None = None
         self._since_report = 0
         self.device = build_device(cfg, lambda: LightSensor(cfg.pin, threshold=cfg.threshold,
                                                             pin_factory=pin_factory))
-        self.device.when_light = lambda: self._out.emit("light", 1)
-        self.device.when_dark = lambda: self._out.emit("light", 0)
+        self.device.when_light = lambda: self.emitter.emit("light", 1)
+        self.device.when_dark = lambda: self.emitter.emit("light", 0)
 
     @property
     def every_s(self) -> float:
@@ -176,7 +182,7 @@ class LightSource:
         self._since_report += 1
         if (self._last_level is None or abs(level - self._last_level) >= self.level_step
                 or self._since_report >= self.level_every):
-            self._out.emit("light", level, sensor=self.level_sensor)
+            self.emitter.emit("light", level, sensor=self.level_sensor)
             self._last_level, self._since_report = level, 0
         return level
 

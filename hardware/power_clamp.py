@@ -53,7 +53,7 @@ class PowerClampSource:
         self.off_watts = cfg.on_watts * off_ratio
         self.on = False
         self.last_watts: float | None = None
-        self._out = EventEmitter(cfg, household, clock, sink)
+        self.emitter = EventEmitter(cfg, household, clock, sink)
         self.device = build_device(cfg, lambda: MCP3008(channel=cfg.channel, max_voltage=max_voltage,
                                                         pin_factory=pin_factory))
 
@@ -76,13 +76,13 @@ class PowerClampSource:
         """Sample a burst, report ``power`` watts and any ``appliance`` switch; return the watts."""
         watts = round(self.read_watts(), 1)
         self.last_watts = watts
-        self._out.emit("power", watts)
+        self.emitter.emit("power", watts)
         if not self.on and watts >= self.config.on_watts:
             self.on = True
-            self._out.emit("appliance", 1)
+            self.emitter.emit("appliance", 1)
         elif self.on and watts < self.off_watts:
             self.on = False
-            self._out.emit("appliance", 0)
+            self.emitter.emit("appliance", 0)
         return watts
 
     def close(self) -> None:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hub.errors import ConfigError
+from hub.events import KINDS
 
 
 # --------------------------------------------------------------------------- sections
@@ -260,10 +261,20 @@ _VALID = {
 
 def _check(cfg: Config) -> None:
     """Checks that need more than a type: allowed words, positive numbers, unique names."""
+    topics: dict[str, int] = {}
     for i, dev in enumerate(cfg.mqtt.devices):
         if dev.format not in _VALID["mqtt.devices[].format"]:
             raise ConfigError(cfg.source, f"mqtt.devices[{i}].format",
                               f"got {dev.format!r}, expected one of {sorted(_VALID['mqtt.devices[].format'])}")
+        if dev.kind not in KINDS:
+            raise ConfigError(cfg.source, f"mqtt.devices[{i}].kind",
+                              f"got {dev.kind!r}, expected one of {sorted(KINDS)}")
+        # one base topic, one device: the router would keep only the last and the other stay silent
+        base = dev.topic.removeprefix("tele/") if dev.format == "tasmota" else dev.topic
+        if base in topics:
+            raise ConfigError(cfg.source, f"mqtt.devices[{i}].topic",
+                              f"{dev.topic!r} is already the topic of mqtt.devices[{topics[base]}]")
+        topics[base] = i
     for i, s in enumerate(cfg.gpio.sensors):
         key = f"gpio.sensors[{i}]"
         if s.type not in _VALID["gpio.sensors[].type"]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import math
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TextIO
@@ -91,6 +92,8 @@ def parse_events(f: TextIO, name: str, household: str = "", *, since: dt.date | 
                 value = float(_ON_WORDS.get(raw.lower(), raw))
             except ValueError as err:
                 raise ImportFormatError(name, line, f"value {raw!r} is not a number") from err
+        if not math.isfinite(value):
+            raise ImportFormatError(name, line, f"value {raw!r} is not a finite number")
         raw_sensor = row[sensor_at]
         sensor = names.get(raw_sensor)
         if sensor is None:

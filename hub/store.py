@@ -233,8 +233,10 @@ class Store:
         return self.query("SELECT count(*) FROM events")[0][0]
 
     def delete_events_before(self, cutoff: dt.datetime) -> int:
-        """Retention: drop raw events older than ``cutoff``; summaries and alerts stay."""
+        """Retention: drop raw events (and quarantined payloads) older than ``cutoff``; summaries
+        and alerts stay. Returns how many events were dropped."""
         with self.transaction() as c:
+            c.execute("DELETE FROM quarantine WHERE received < ?", (format_time(cutoff),))
             return c.execute("DELETE FROM events WHERE ts < ?", (format_time(cutoff),)).rowcount
 
     # ------------------------------------------------------------------ summaries

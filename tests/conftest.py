@@ -111,6 +111,7 @@ def broker(tmp_path: Path) -> Iterator[Broker]:
         f"persistence_location {data}/\n"
         "autosave_interval 1\n"
         "max_queued_messages 0\n"
+        "queue_qos0_messages true\n"  # as deploy/mosquitto-eldercare.conf: devices publish at QoS 0
         "max_inflight_messages 0\n"
         # started as root, mosquitto drops to user "mosquitto", which cannot write its persistence
         # file in pytest's tmp dir (so sessions silently did not survive a restart); no effect otherwise

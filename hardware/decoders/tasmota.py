@@ -2,7 +2,11 @@
 
 ``SENSOR`` carries ``{"Time": "...", "ENERGY": {"Power": 56, "Total": ..., ...}}`` every
 TelePeriod; ``ENERGY.Power`` (W) becomes a ``power`` event (the ingest derives appliance on/off).
-``Time`` is the plug's local time and is used when plausible (a plug without NTP says 1970).
+``Time`` is the plug's local time and is used when plausible (a plug without NTP says 1970) and
+at most :data:`MAX_LAG` behind the hub. An older Time is far more often the plug's time zone
+(Tasmota's factory default is a fixed UTC+1, without summer time) than a delay, so the reading
+is stamped when it arrived; a TelePeriod reading queued while the hub restarted is a few minutes
+off then, where trusting the plug would put every reading an hour or more in the past.
 ``LWT`` is ``Online``/``Offline`` -> ``availability`` 1/0.
 
 The device's configured topic may be given as ``tele/<topic>`` or just ``<topic>``.
@@ -15,6 +19,9 @@ from hardware.decoders.common import event, json_object, number, payload_time, t
 from hub.config import DeviceConfig
 from hub.errors import DecodeError
 from hub.events import Event
+
+#: how far a telemetry Time may trail the hub's clock (network delay, not a time zone)
+MAX_LAG = dt.timedelta(minutes=5)
 
 
 def base(device: DeviceConfig) -> str:
@@ -44,4 +51,7 @@ def decode(topic: str, payload: bytes, device: DeviceConfig, received: dt.dateti
         watts = sum(number(p, "ENERGY.Power", 0) for p in power)
     else:
         watts = number(power, "ENERGY.Power", 0)
-    return [event(device, "power", watts, payload_time(data.get("Time"), received), household, source=source)]
+    when = payload_time(data.get("Time"), received)
+    if received - when > MAX_LAG:
+        when = received
+    return [event(device, "power", watts, when, household, source=source)]

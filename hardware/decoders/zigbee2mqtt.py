@@ -7,7 +7,8 @@ State keys understood (others, such as ``linkquality`` and ``voltage``, are igno
   ``pressure``);
 - ``contact`` -> ``door`` (or ``contact`` when so configured) with value 1 when **open**:
   Zigbee2MQTT's ``contact: true`` means the magnet is present, i.e. closed;
-- ``illuminance`` (Z2M 2.x) or ``illuminance_lux`` (1.x) -> ``light`` level;
+- ``illuminance`` (Z2M 2.x) or ``illuminance_lux`` (1.x, where ``illuminance`` is the raw
+  reading) -> ``light`` level in lux;
 - ``power`` (W) -> ``power``; without ``power``, ``state`` ON/OFF -> ``appliance`` 1/0
   (the ingest turns power into appliance on/off with the device's ``on_watts``), or ``light``
   1/0 for a device configured as a ``light`` (a bulb or a wall switch: a lamp switched on is the
@@ -21,6 +22,7 @@ otherwise vanish silently).
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 from hardware.decoders.common import event, flag, json_object, number, text
 from hub.config import DeviceConfig
@@ -50,9 +52,8 @@ def decode(topic: str, payload: bytes, device: DeviceConfig, received: dt.dateti
         kind = device.kind if device.kind in ("door", "contact") else "door"
         closed = flag(data["contact"], "contact")
         events.append(event(device, kind, 0.0 if closed else 1.0, received, household, source=source))
-    lux = data.get("illuminance", data.get("illuminance_lux"))
+    lux = _lux(data)
     if lux is not None:
-        lux = number(lux, "illuminance", 0)
         events.append(event(device, "light", lux, received, household, source=source))
     if data.get("power") is not None:
         watts = number(data["power"], "power", 0)
@@ -78,3 +79,20 @@ def _availability(payload: bytes) -> float:
     if isinstance(state, str) and state.lower() in ("online", "offline"):
         return 1.0 if state.lower() == "online" else 0.0
     raise DecodeError(f"availability must be online/offline, got {raw[:60]!r}")
+
+
+def _lux(data: dict) -> float | None:
+    """The light level in lux. Zigbee2MQTT 2.x sends lux as ``illuminance``; 1.x sent the raw
+    reading there (10000 log10(lux) + 1) beside ``illuminance_lux``. A 2.x bridge upgraded from 1.x
+    can keep a stale ``illuminance_lux`` in its state, so that key wins only when ``illuminance``
+    is its raw reading."""
+    raw = data.get("illuminance")
+    lux = data.get("illuminance_lux")
+    if lux is not None:
+        lux = number(lux, "illuminance_lux", 0)
+    if raw is None:
+        return lux
+    raw = number(raw, "illuminance", 0)
+    if lux is not None and abs(raw - (10_000 * math.log10(lux) + 1 if lux > 0 else 0)) <= 10:
+        return lux
+    return raw

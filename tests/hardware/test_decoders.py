@@ -28,6 +28,11 @@ GOOD = [
      [("hall_pir", "motion", 1, "hall"), ("hall_pir", "light", 42, "hall"), ("hall_pir", "battery", 97, "hall")]),
     ("zigbee2mqtt/hall_pir", "z2m_pir_clear_legacy_lux.json",
      [("hall_pir", "motion", 0, "hall"), ("hall_pir", "light", 5, "hall"), ("hall_pir", "battery", 96, "hall")]),
+    # Z2M 1.x: the raw reading (10000 log10(lux) + 1) beside the lux; 2.x upgraded from 1.x: a stale lux
+    ("zigbee2mqtt/hall_pir", "z2m_pir_1x_raw_and_lux.json",
+     [("hall_pir", "motion", 0, "hall"), ("hall_pir", "light", 50, "hall"), ("hall_pir", "battery", 96, "hall")]),
+    ("zigbee2mqtt/hall_pir", "z2m_pir_2x_stale_lux.json",
+     [("hall_pir", "motion", 1, "hall"), ("hall_pir", "light", 120, "hall"), ("hall_pir", "battery", 96, "hall")]),
     ("zigbee2mqtt/front_door", "z2m_contact_open.json",
      [("front_door", "door", 1, "hall"), ("front_door", "battery", 100, "hall")]),
     ("zigbee2mqtt/front_door", "z2m_contact_closed.json",
@@ -39,6 +44,8 @@ GOOD = [
      [("front_door", "availability", 0, "hall")]),
     ("tele/tv/SENSOR", "tasmota_sensor_on.json", [("tv", "power", 1850, "living")]),
     ("tele/tv/SENSOR", "tasmota_sensor_no_ntp.json", [("tv", "power", 0, "living")]),
+    # a plug on Tasmota's factory time zone (a fixed UTC+1) an hour behind the home: stamped on arrival
+    ("tele/tv/SENSOR", "tasmota_sensor_factory_timezone.json", [("tv", "power", 0, "living")]),
     ("tele/tv/LWT", "tasmota_lwt_offline.txt", [("tv", "availability", 0, "living")]),
     ("tele/tv/LWT", "tasmota_lwt_online.txt", [("tv", "availability", 1, "living")]),
     ("shellies/shellyplug-s-ABC123/relay/0/power", "shelly1_power.txt", [("lamp", "power", 41.25, "living")]),
@@ -167,7 +174,7 @@ def test_every_format_through_the_real_broker(broker, store, clock):
         ("lamp", 1, "living"), ("lamp", 0, "living"), ("tv", 1, "living"), ("tv", 0, "living")]
     assert ("tv", tv_on, 1.0, "living") in switches  # an appliance event keeps its reading's time
     assert ingest.stats.total("rejected") == 0
-    assert ingest.stats.snapshot()["hall_pir"].messages == 3
+    assert ingest.stats.snapshot()["hall_pir"].messages == 5
 
 
 def _key(e: Event):

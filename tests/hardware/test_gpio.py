@@ -14,6 +14,7 @@ from hardware.gpio_sensors import ContactSource, LightSource, MotionSource
 from hardware.power_clamp import PowerClampSource, rms_watts
 from hub.config import GpioSensorConfig, config_from_dict
 from hub.errors import HardwareError
+from hub.pipeline import EventPipeline
 
 WAIT = 3.0  # seconds: every wait on a gpiozero thread is bounded by this
 
@@ -152,6 +153,40 @@ def test_an_event_the_sink_refused_is_delivered_later_in_order(mock_factory, clo
         assert delivered == [0.0, 1.0]
     finally:
         door.close()
+
+
+def test_a_door_bouncing_shut_within_a_second_is_stored_as_every_edge(mock_factory, clock, store):
+    pipeline = EventPipeline(store)  # the store drops repeats: each edge must be its own reading
+    door = ContactSource(cfg(type="contact", sensor="front_door", pin=27), "home-1", clock, pipeline.submit_one,
+                         pin_factory=mock_factory, bounce_time=None)
+    try:
+        pin = mock_factory.pin(27)
+        pin.drive_low()     # slammed shut,
+        pin.drive_high()    # bounces open
+        pin.drive_low()     # and shut for good, all within the clock's second
+    finally:
+        door.close()
+    assert [e.value for e in store.events()] == [0.0, 1.0, 0.0], "the door is stored as shut"
+
+
+def test_a_reading_the_store_refused_is_retried_without_waiting_for_the_next_edge(mock_factory, clock, store):
+    pipeline, locked = EventPipeline(store), [True]
+
+    def sink(event):
+        if locked[0]:
+            raise RuntimeError("database is locked")
+        pipeline.submit_one(event)
+
+    config = config_from_dict({"gpio": {"enabled": True, "sensors": [
+        {"type": "contact", "sensor": "front_door", "room": "hall", "pin": 27}]}})
+    sources = GpioSources(config.gpio, "home-1", clock, sink, pin_factory=mock_factory)
+    try:
+        mock_factory.pin(27).drive_low()   # the door shut while the store was busy; it stays shut all night
+        locked[0] = False
+        sources.loop.retry_backlogs(now=1_000.0)
+    finally:
+        sources.close()
+    assert [(e.sensor, e.value) for e in store.events()] == [("front_door", 0.0)]
 
 
 # --------------------------------------------------------------------------- LDR

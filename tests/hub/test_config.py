@@ -72,6 +72,11 @@ def test_defaults_need_no_file():
     ("[panel]\ntrusted_proxy = 'localhost'\n", "panel.trusted_proxy", "IP address"),
     ("[[mqtt.devices]]\ntopic='a'\nformat='zigbee'\nsensor='x'\n", "mqtt.devices[0].format", "zigbee2mqtt"),
     ("[[mqtt.devices]]\ntopic='a'\nformat='tasmota'\n", "mqtt.devices[0].sensor", "required"),
+    ("[[mqtt.devices]]\ntopic='a'\nformat='zigbee2mqtt'\nsensor='lamp'\nkind='lamp'\n", "mqtt.devices[0].kind",
+     "expected one of"),
+    ("[[mqtt.devices]]\ntopic='zigbee2mqtt/pir'\nformat='zigbee2mqtt'\nsensor='hall'\n"
+     "[[mqtt.devices]]\ntopic='zigbee2mqtt/pir'\nformat='zigbee2mqtt'\nsensor='landing'\n", "mqtt.devices[1].topic",
+     "already the topic of mqtt.devices[0]"),
     ("[[gpio.sensors]]\ntype='motion'\nsensor='pir'\npin=40\n", "gpio.sensors[0].pin", "0-27"),
     ("[household]\nname = 3\n", "household.name", "expected a string"),
     ("[mqtt]\nenabled = 'yes'\n", "mqtt.enabled", "true or false"),

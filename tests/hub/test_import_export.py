@@ -4,6 +4,8 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pytest
+
 from hub.cli import main
 from hub.store import Store
 
@@ -58,6 +60,15 @@ def test_bad_row_names_the_line_and_imports_nothing(tmp_path: Path, capsys):
     assert f"in.csv, line {bad_line}: value 'lots' is not a number" in err
     with Store(db) as store:
         assert store.count_events() == 0
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-Infinity"])
+def test_a_value_that_is_no_finite_number_names_the_line(tmp_path: Path, capsys, value):
+    src, db = tmp_path / "in.csv", tmp_path / "hub.sqlite"
+    src.write_text(HEADER + "2024-03-04T08:00:00,hall_pir,motion,1,hall\n"
+                   + f"2024-03-04T08:01:00,kettle,power,{value},kitchen\n")
+    assert main(["import", str(src), "--store", str(db)]) == 2
+    assert f"in.csv, line 3: value '{value}' is not a finite number" in capsys.readouterr().err
 
 
 def test_store_and_household_from_the_config_and_progress_on_request(tmp_path: Path, capsys):

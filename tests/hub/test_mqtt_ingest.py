@@ -175,6 +175,22 @@ def test_retained_availability_is_not_stored_again_on_resubscribe(broker, store,
     assert [(e.kind, e.value) for e in store.events()] == [("availability", 1)]
 
 
+def test_a_qos0_door_opening_while_the_hub_restarts_is_not_lost(broker, store, clock):
+    """Zigbee2MQTT (per-device ``qos`` unset), Tasmota and Shelly publish at QoS 0; the broker
+    queues it for the hub's persistent session only with ``queue_qos0_messages``."""
+    deploy = (Path(__file__).resolve().parents[2] / "deploy" / "mosquitto-eldercare.conf").read_text()
+    assert "\nqueue_qos0_messages true\n" in deploy, "the broker the README installs queues QoS 0 too"
+    make_ingest(broker, store, clock).stop()  # the hub's session exists; now it restarts
+    publish(broker.host, broker.port, [("zigbee2mqtt/front_door", b'{"contact":false,"battery":100}')], qos=0)
+    ingest = make_ingest(broker, store, clock)
+    try:
+        wait_until(lambda: store.count_events() >= 2, timeout=5, what="the door opening sent while the hub was down")
+    finally:
+        ingest.stop()
+    assert [(e.sensor, e.kind, e.value) for e in store.events()] == [("front_door", "door", 1.0),
+                                                                    ("front_door", "battery", 100.0)]
+
+
 def test_broker_restart_during_ingestion_loses_nothing(broker, store, clock):
     slow = lambda events: time.sleep(0.01)  # noqa: E731 - keeps ingestion busy while the broker restarts
     ingest = make_ingest(broker, store, clock, on_stored=slow, batch_size=20)

@@ -97,6 +97,15 @@ def test_retention_drops_old_raw_events_only(store):
     assert store.count_events() == 1
 
 
+def test_retention_drops_old_quarantined_payloads_too(store):
+    # a device whose every message is refused adds a row per message: it must not fill the SD card
+    for days in (0, 100):
+        store.quarantine("shellyplus1-XYZ/status/switch:0", b'{"id":0,"output":true}', "no apower",
+                         T0 + dt.timedelta(days=days))
+    store.delete_events_before(T0 + dt.timedelta(days=90))
+    assert [r["received"] for r in store.quarantined()] == [(T0 + dt.timedelta(days=100)).isoformat()]
+
+
 def test_quarantine_keeps_payload_and_reason(store):
     store.quarantine("zigbee2mqtt/x", b"{not json", "not JSON", T0)
     row = store.quarantined()[0]
