@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 import os
 import secrets
 from pathlib import Path
@@ -23,6 +24,8 @@ FORMAT = "eldercare-routine"
 VERSION = 4
 KEY_FILE = "hub.key"
 
+log = logging.getLogger(__name__)
+
 
 def routine_path(model_dir: str | Path, household: str) -> Path:
     """Where a household's routine lives in ``model_dir``."""
@@ -35,16 +38,35 @@ def hub_key(model_dir: str | Path, *, create: bool = True) -> bytes:
     path = Path(model_dir) / KEY_FILE
     if path.exists():
         key = path.read_bytes()
-        if len(key) < 32:
+        if len(key) >= 32:
+            return key
+        if not create:
             raise ModelError(f"{path}: signing key is too short; delete it and retrain")
-        return key
-    if not create:
+        # cut short (a power cut while it was first written): nothing signed with the lost key can
+        # be verified anyway, so a new key only means those files are relearned
+        log.warning("%s: signing key is too short; making a new one", path)
+        path.unlink()
+    elif not create:
         raise ModelError(f"{path}: no signing key: this hub has not saved any model here")
     path.parent.mkdir(parents=True, exist_ok=True)
     key = secrets.token_bytes(32)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as f:
-        f.write(key)
+    tmp = path.with_name(f".{KEY_FILE}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(key)
+            f.flush()
+            os.fsync(f.fileno())  # on disk before any file is signed with it
+        os.link(tmp, path)  # appears whole or not at all (and never over a key made meanwhile)
+    except FileExistsError:
+        return hub_key(model_dir, create=False)
+    finally:
+        tmp.unlink(missing_ok=True)
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
     return key
 
 

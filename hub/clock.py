@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
 
 class Clock(Protocol):
@@ -18,11 +19,17 @@ class Clock(Protocol):
 
 
 class SystemClock:
-    """The real clock of the machine, in local time, to the second."""
+    """The real clock of the machine, to the second, as wall-clock time in ``timezone`` (an IANA
+    name such as the home's ``household.timezone``; ``None``: the machine's own zone)."""
+
+    def __init__(self, timezone: str | dt.tzinfo | None = None) -> None:
+        self._tz = ZoneInfo(timezone) if isinstance(timezone, str) else timezone
 
     def now(self) -> dt.datetime:
-        """Return the machine's local time without microseconds."""
-        return dt.datetime.now().replace(microsecond=0)
+        """Return the local time without microseconds (naive)."""
+        if self._tz is None:
+            return dt.datetime.now().replace(microsecond=0)
+        return dt.datetime.now(self._tz).replace(tzinfo=None, microsecond=0)
 
 
 class ManualClock:

@@ -17,6 +17,7 @@ import types
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from hub.errors import ConfigError
 from hub.events import KINDS
@@ -284,6 +285,24 @@ def _check(cfg: Config) -> None:
             raise ConfigError(cfg.source, f"{key}.channel", "a power sensor needs an MCP3008 channel 0-7")
         if s.type != "power" and not 0 <= s.pin <= 27:
             raise ConfigError(cfg.source, f"{key}.pin", "expected a BCM GPIO pin number 0-27")
+    try:
+        ZoneInfo(cfg.household.timezone)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise ConfigError(cfg.source, "household.timezone",
+                          f"unknown time zone {cfg.household.timezone!r}; expected e.g. Europe/London") from None
+    if cfg.detection.tick_seconds < 1:
+        raise ConfigError(cfg.source, "detection.tick_seconds", "expected a whole number of seconds >= 1")
+    for name in ("mqtt", "uplink", "office", "panel"):
+        section = getattr(cfg, name)
+        if not 1 <= section.port <= 65535:
+            raise ConfigError(cfg.source, f"{name}.port", f"got {section.port}, expected a TCP port 1-65535")
+        tls_ca = getattr(section, "tls_ca", "")
+        if section.enabled and tls_ca and not Path(tls_ca).is_file():
+            raise ConfigError(cfg.source, f"{name}.tls_ca", f"no CA certificate file at {tls_ca!r}")
+    if not 5 <= cfg.mqtt.keepalive <= 65535:
+        raise ConfigError(cfg.source, "mqtt.keepalive", "expected a whole number of seconds from 5 to 65535")
+    if not 1 <= cfg.uplink.max_inflight <= 65535:
+        raise ConfigError(cfg.source, "uplink.max_inflight", "expected a whole number from 1 to 65535")
     if cfg.store.retention_days < 1:
         raise ConfigError(cfg.source, "store.retention_days", "expected a whole number of days >= 1")
     if not 1 <= cfg.alerts.ladder_rounds <= 10:

@@ -64,7 +64,10 @@ class OfficeService:
     def tick(self) -> None:
         """Every ``office.tick_seconds``: hubs gone or back, escalations, the SMS outbox, old ids."""
         now = self.clock.now()
-        check_hubs(self.store, self.alerts, now, self.offline_after)
+        listening = self.receiver.listening_since if self.receiver.connected.is_set() else None
+        if listening is None:
+            log.error("the office is not connected to its broker: no hub can be judged silent until it is")
+        check_hubs(self.store, self.alerts, now, self.offline_after, listening_since=listening)
         self.alerts.tick(now)
         if self._pruned is None or now - self._pruned >= PRUNE_EVERY:
             self.receiver.forget_received(now)

@@ -23,14 +23,20 @@ log = logging.getLogger(__name__)
 
 
 def check_hubs(store: Store, alerts: Any, now: dt.datetime,
-               offline_after: dt.timedelta = DEFAULT_OFFLINE_AFTER) -> list[Alert]:
+               offline_after: dt.timedelta = DEFAULT_OFFLINE_AFTER,
+               listening_since: dt.datetime | None = dt.datetime.min) -> list[Alert]:
     """Raise ``hub_offline`` for hubs newly gone, note the return of those back; return the alerts raised.
 
-    ``alerts`` is the :class:`alerts.service.AlertService`.
+    ``alerts`` is the :class:`alerts.service.AlertService`. ``listening_since`` is since when the
+    office has been hearing its broker (``None``: it is not hearing it now): a hub is not called
+    silent for a silence that is the office's own.
     """
     raised = []
+    deaf = listening_since is None or now - listening_since <= offline_after
     for hub in hub_statuses(store):
         down = hub.down_since(now, offline_after)
+        if down is not None and hub.outage_since is None and deaf:
+            continue
         if down is not None and hub.outage_since is None:
             alert = _offline_alert(hub, down, now, _name(alerts, hub.household))
             record = alerts.handle(alert)

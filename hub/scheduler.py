@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
@@ -17,11 +17,7 @@ if TYPE_CHECKING:
 
 def build_scheduler(service: HubService, config: Config) -> BackgroundScheduler:
     """A background scheduler with the hub's jobs; not started."""
-    try:
-        tz = ZoneInfo(config.household.timezone)
-    except (ZoneInfoNotFoundError, ValueError) as err:
-        raise ConfigError(config.source, "household.timezone",
-                          f"unknown time zone {config.household.timezone!r}; expected e.g. Europe/London") from err
+    tz = ZoneInfo(config.household.timezone)  # checked when the config was loaded
     hour, minute = _hh_mm(config.detection.retrain_at, config.source)
     scheduler = BackgroundScheduler(timezone=tz, job_defaults={"coalesce": True, "max_instances": 1})
     # a late tick is still worth running; a night missed by hours (a hub restarted at 09:00) runs

@@ -31,7 +31,9 @@ class HubService:
     def __init__(self, config: Config, *, clock: Clock | None = None, store: Store | None = None,
                  pin_factory: Any = None, http_client: Any = None, out: TextIO | None = None) -> None:
         self.config = config
-        self.clock = clock or SystemClock()
+        # the home's wall clock, whatever zone the Pi's OS was left in: the routine, the SMS texts
+        # and the scheduler (which runs in household.timezone) must all agree on the time of day
+        self.clock = clock or SystemClock(config.household.timezone)
         self.household = config.household.id
         self.store = store or Store(config.store.path)
         self.alerts = self._build_alerts(http_client, out or sys.stdout)

@@ -114,7 +114,9 @@ class Store:
             self._conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None,
                                          timeout=BUSY_TIMEOUT_S)
             _use_wal(self._conn)
-            self._conn.execute("PRAGMA synchronous=NORMAL")
+            # FULL: a WAL commit is synced before it returns. Callers act on a commit at once (the MQTT
+            # PUBACK, an uplink or SMS send), and with NORMAL a power cut can roll it back afterwards.
+            self._conn.execute("PRAGMA synchronous=FULL")
             self._conn.execute("PRAGMA foreign_keys=ON")
         except sqlite3.Error as err:
             raise StoreError(f"cannot open store {self.path}: {err}") from err

@@ -67,6 +67,15 @@ def test_loading_without_this_hubs_key_is_refused(routine, tmp_path):
         load_routine(path)
 
 
+def test_a_signing_key_cut_short_by_a_power_cut_is_replaced_on_the_next_save(routine, tmp_path):
+    (tmp_path / KEY_FILE).write_bytes(b"")  # what a power cut during the first save can leave
+    with pytest.raises(ModelError, match="too short"):
+        load_routine(routine_path(tmp_path, routine.household))
+    path = save_routine(routine, tmp_path)  # the nightly save goes on: the routine is not frozen for good
+    assert len((tmp_path / KEY_FILE).read_bytes()) == 32
+    assert load_routine(path).household == routine.household
+
+
 def test_a_routine_saved_by_an_older_version_is_refused_so_it_is_relearned(routine, tmp_path):
     """Older routines lack what the detectors now read (version 1 ``night_minutes``, version 2
     ``sleep_sensors``, version 3 ``lone_spells``): the hub relearns rather than guess them."""

@@ -390,6 +390,38 @@ def test_the_office_service_tick_checks_hubs_and_sends_sms(broker, store, clock)
         service.receiver.stop()
 
 
+def test_the_office_does_not_call_hubs_silent_while_it_cannot_hear_them(broker, store, clock):
+    from hub.office_service import OfficeService
+    config = config_from_dict({"office": {"enabled": True, "port": broker.port, "client_id": "office-deaf"},
+                               "panel": {"enabled": False}})
+    out = io.StringIO()
+    service = OfficeService(config, clock=clock, store=store, out=out)
+    service.alerts.directory.upsert_household(Household("h3", "Mrs Green"))
+    service.alerts.directory.set_contacts("h3", [Contact("h3", 1, "Sam", SAM)])
+    heartbeat = [("eldercare/h3/status", json.dumps({"state": "online", "household": "h3"}))]
+    service.start(scheduler=False, panel=False)
+    try:
+        assert service.receiver.wait_connected(10)
+        publish(broker.host, broker.port, heartbeat)
+        wait_until(lambda: hub_status(store, "h3") is not None, what="status")
+        service.receiver.stop()  # the office loses its broker (a password changed, a network blip)
+        for _ in range(21):      # ... while the hub goes on with its heartbeat every minute
+            clock.advance(dt.timedelta(minutes=1))
+            publish(broker.host, broker.port, heartbeat)
+            service.tick()
+        assert "stopped reporting" not in out.getvalue(), "the silence was the office's own"
+        service.receiver.start()  # back: the heartbeats queued in its session say the hub never stopped
+        assert service.receiver.wait_connected(10)
+        wait_until(lambda: hub_status(store, "h3").last_seen == clock.now(), what="the queued heartbeats")
+        service.tick()
+        assert "stopped reporting" not in out.getvalue()
+        clock.advance(dt.timedelta(minutes=21))  # a hub really silent while the office listens
+        service.tick()
+        assert "Mrs Green stopped reporting at 10:21" in out.getvalue()
+    finally:
+        service.receiver.stop()
+
+
 def test_eldercare_office_runs_until_sigterm(broker, tmp_path):
     import signal
     path = tmp_path / "office.toml"

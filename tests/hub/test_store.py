@@ -106,6 +106,12 @@ def test_retention_drops_old_quarantined_payloads_too(store):
     assert [r["received"] for r in store.quarantined()] == [(T0 + dt.timedelta(days=100)).isoformat()]
 
 
+def test_a_commit_is_synced_before_it_returns(store):
+    # the MQTT PUBACK, an uplink send or an SMS follows a commit at once: a power cut must not undo it
+    assert store.query("PRAGMA journal_mode")[0][0] == "wal"
+    assert store.query("PRAGMA synchronous")[0][0] == 2  # FULL
+
+
 def test_quarantine_keeps_payload_and_reason(store):
     store.quarantine("zigbee2mqtt/x", b"{not json", "not JSON", T0)
     row = store.quarantined()[0]
