@@ -71,8 +71,9 @@ class Contact:
 
 
 def normalise_phone(phone: str) -> str:
-    """The number without spaces, dashes or brackets, so ``+44 7700 900123`` matches ``+447700900123``."""
-    return re.sub(r"[\s\-().]", "", phone)
+    """The number without spaces, dashes or brackets, so ``+44 7700 900123`` matches ``+447700900123``;
+    a trunk zero written in brackets after the country code (``+44 (0)7700 900123``) is dropped."""
+    return re.sub(r"[\s\-().]", "", re.sub(r"^(\s*\+\d{1,3})\s*\(0\)", r"\1", phone))
 
 
 class Directory:

@@ -19,7 +19,8 @@ _GSM_BASIC = set("@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\
                  "ÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà")
 _GSM_EXTENDED = set("^{}\\[~]|€")
 _REPLACEMENTS = {"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-",
-                 "\u2026": "...", "\u00a0": " ", "\u2192": "->", "\u00b0": " deg"}
+                 "\u2026": "...", "\u00a0": " ", "\u2192": "->", "\u00b0": " deg",
+                 "`": "'", "\t": " "}  # ASCII, yet not GSM-7: one would make the whole SMS UCS-2
 
 
 def to_gsm(text: str) -> str:
@@ -32,6 +33,7 @@ def to_gsm(text: str) -> str:
             out.append(_REPLACEMENTS[ch])
         else:
             base = unicodedata.normalize("NFKD", ch).encode("ascii", "ignore").decode()
+            base = "".join(c if c in _GSM_BASIC or c in _GSM_EXTENDED else _REPLACEMENTS.get(c, "?") for c in base)
             out.append(base if base else "?")
     return "".join(out)
 

@@ -154,14 +154,18 @@ class Outbox:
         self._listeners.append(listener)
 
     def enqueue(self, phone: str, body: str, *, alert_id: int | None = None, household: str = "",
-                recipient: str = "", purpose: str = "alert") -> int:
-        """Write a message to be sent on the next :meth:`process`; return its id."""
+                recipient: str = "", purpose: str = "alert", conn=None) -> int:
+        """Write a message to be sent on the next :meth:`process`; return its id. With ``conn`` it is
+        written in the caller's transaction (committed or rolled back with the caller's change)."""
+        if conn is None:
+            with self._store.transaction() as conn:
+                return self.enqueue(phone, body, alert_id=alert_id, household=household, recipient=recipient,
+                                    purpose=purpose, conn=conn)
         now = format_time(self._clock.now())
-        with self._store.transaction() as conn:
-            cur = conn.execute(
-                "INSERT INTO outbox (alert_id, household, recipient, phone, body, purpose, state, created_at, "
-                "next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)",
-                (alert_id, household, recipient, phone, body, purpose, now, now))
+        cur = conn.execute(
+            "INSERT INTO outbox (alert_id, household, recipient, phone, body, purpose, state, created_at, "
+            "next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)",
+            (alert_id, household, recipient, phone, body, purpose, now, now))
         log.debug("queued SMS #%d to %s (%s) for alert %s", cur.lastrowid, recipient, phone, alert_id)
         return cur.lastrowid
 

@@ -289,43 +289,57 @@ class Router:
             log.error("alert #%d: %s; nobody left on the ladder after %s", record.id, noted, route.contact_name)
             return
         name = self._household_name(record.household)
-        self._book.add_step(record.id, "escalated", "router", f"from {route.contact_name} to {contact.name}: {noted}")
         # the one before hears that it was passed on when their SMS worked but nobody answered; in a
         # later round they are about to be asked again themselves, and that would be noise
+        notice = None
         if round_ == 1 and not route.reason and route.contact_phone != contact.phone:
-            self._outbox.enqueue(route.contact_phone, messages.escalated_notice(record, name, contact.name, why),
-                                 alert_id=record.id, household=record.household, recipient=route.contact_name,
-                                 purpose="escalated_notice")
+            notice = (route.contact_phone, route.contact_name,
+                      messages.escalated_notice(record, name, contact.name, why))
         self._tell(record, contact, messages.alert_text(record, name, now, escalation=why, round_label=label), now,
-                   purpose="alert", round_=round_)
+                   purpose="alert", round_=round_, notice=notice,
+                   escalated=f"from {route.contact_name} to {contact.name}: {noted}")
 
     # ------------------------------------------------------------------ helpers
 
     def _tell(self, record: AlertRecord, contact: Contact, body: str, now: dt.datetime, purpose: str,
-              round_: int = 1) -> None:
-        message_id = self._outbox.enqueue(contact.phone, body, alert_id=record.id, household=record.household,
-                                          recipient=contact.name, purpose=purpose)
+              round_: int = 1, notice: tuple[str, str, str] | None = None, escalated: str = "") -> None:
+        """Queue the SMS to ``contact`` (and the ``notice`` (phone, name, text) to the one before) and
+        move the route on, in one transaction: a failure between them must not leave a queued SMS
+        behind a route the next tick acts on again (the same person told twice)."""
         due = now + dt.timedelta(minutes=self._minutes(record))
-        self._save(record, "waiting", position=contact.position, contact=contact, notified_at=now, due_at=due,
-                   round_=round_)
+        with self._store.transaction() as conn:
+            if notice is not None:
+                self._outbox.enqueue(notice[0], notice[2], alert_id=record.id, household=record.household,
+                                     recipient=notice[1], purpose="escalated_notice", conn=conn)
+            message_id = self._outbox.enqueue(contact.phone, body, alert_id=record.id, household=record.household,
+                                              recipient=contact.name, purpose=purpose, conn=conn)
+            self._save(record, "waiting", position=contact.position, contact=contact, notified_at=now, due_at=due,
+                       round_=round_, conn=conn)
+        if escalated:
+            self._book.add_step(record.id, "escalated", "router", escalated)
         self._book.add_step(record.id, "notified", contact.name,
                             f"SMS #{message_id} to {contact.phone} ({contact.role}); escalates at {due:%H:%M}")
 
     def _save(self, record: AlertRecord, status: str, *, position: int = 0, contact: Contact | None = None,
-              notified_at: dt.datetime | None = None, due_at: dt.datetime | None = None, round_: int = 1) -> None:
-        with self._store.transaction() as conn:
-            conn.execute(
-                "INSERT INTO alert_routes (alert_id, household, status, position, contact_name, contact_phone, "
-                "notified_at, due_at, reason, round) VALUES (?, ?, ?, ?, ?, ?, ?, ?, '', ?) ON CONFLICT(alert_id) "
-                "DO UPDATE SET round=MAX(round, excluded.round), "
-                "status=excluded.status, position=CASE WHEN excluded.position > 0 THEN excluded.position "
-                "ELSE position END, contact_name=CASE WHEN excluded.contact_name != '' THEN excluded.contact_name "
-                "ELSE contact_name END, contact_phone=CASE WHEN excluded.contact_phone != '' THEN "
-                "excluded.contact_phone ELSE contact_phone END, notified_at=COALESCE(excluded.notified_at, "
-                "notified_at), due_at=excluded.due_at, reason=''",
-                (record.id, record.household, status, position, contact.name if contact else "",
-                 contact.phone if contact else "", format_time(notified_at) if notified_at else None,
-                 format_time(due_at) if due_at else None, round_))
+              notified_at: dt.datetime | None = None, due_at: dt.datetime | None = None, round_: int = 1,
+              conn=None) -> None:
+        if conn is None:
+            with self._store.transaction() as conn:
+                self._save(record, status, position=position, contact=contact, notified_at=notified_at,
+                           due_at=due_at, round_=round_, conn=conn)
+            return
+        conn.execute(
+            "INSERT INTO alert_routes (alert_id, household, status, position, contact_name, contact_phone, "
+            "notified_at, due_at, reason, round) VALUES (?, ?, ?, ?, ?, ?, ?, ?, '', ?) ON CONFLICT(alert_id) "
+            "DO UPDATE SET round=MAX(round, excluded.round), "
+            "status=excluded.status, position=CASE WHEN excluded.position > 0 THEN excluded.position "
+            "ELSE position END, contact_name=CASE WHEN excluded.contact_name != '' THEN excluded.contact_name "
+            "ELSE contact_name END, contact_phone=CASE WHEN excluded.contact_phone != '' THEN "
+            "excluded.contact_phone ELSE contact_phone END, notified_at=COALESCE(excluded.notified_at, "
+            "notified_at), due_at=excluded.due_at, reason=''",
+            (record.id, record.household, status, position, contact.name if contact else "",
+             contact.phone if contact else "", format_time(notified_at) if notified_at else None,
+             format_time(due_at) if due_at else None, round_))
 
     def _next_contact(self, record: AlertRecord, after: int, now: dt.datetime) -> Contact | None:
         """The next person after ``after`` who is on duty; if none is, the next one at all (never nobody).

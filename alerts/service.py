@@ -32,14 +32,15 @@ from hub.store import Store
 log = logging.getLogger(__name__)
 
 #: "OK 42", "ok42", "Ok #42", "ACK 42": take alert 42
-_ACK = re.compile(r"^\s*(?:ok|ack)\s*#?\s*(\d+)\s*[.!]?\s*$", re.IGNORECASE)
+#: (at most 18 digits: a longer number is no alert and would overflow SQLite's integer)
+_ACK = re.compile(r"^\s*(?:ok|ack)\s*#?\s*(\d{1,18})\s*[.!]?\s*$", re.IGNORECASE)
 #: "OK" with no number: the one open alert this person was sent, if only one
 _BARE_OK = re.compile(r"^\s*(?:ok|ack)\s*[.!]?\s*$", re.IGNORECASE)
 
 
 def parse_code(text: str | int) -> int:
     """The alert number in ``"OK 42"``, ``"ok42"`` or ``"42"``; :class:`AlertStateError` otherwise."""
-    m = _ACK.match(str(text)) or re.match(r"^\s*#?(\d+)\s*$", str(text))
+    m = _ACK.match(str(text)) or re.match(r"^\s*#?(\d{1,18})\s*$", str(text))
     if not m:
         raise AlertStateError(f"{text!r} is not an alert code; type e.g. OK 42")
     return int(m.group(1))
@@ -108,6 +109,8 @@ class AlertService:
         record = self.book.unresolved(notice.household, notice.condition, notice.since)
         if record is None:
             return None
+        if record.over:  # told already (the office applying a hub's message again after a crash)
+            return record
         record = self.book.condition_over(record.id, notice.message)
         told = self.router.condition_over(record, notice.message)
         log.info("alert #%d: condition over (%s); %d told", record.id, notice.message, told)

@@ -54,3 +54,9 @@ def test_bad_numbers_and_windows_name_the_file_and_key(store):
     with pytest.raises(ConfigError, match=r"^hub.toml: alerts.contacts\[0\].phone: got '07700 900001'"):
         d.load_from_config(bad_phone)
     assert d.contacts("home") == [], "nothing half-written"
+
+
+def test_a_number_written_with_its_trunk_zero_in_brackets_is_the_same_number():
+    from alerts.directory import normalise_phone
+    assert normalise_phone("+44 (0)7700 900001") == normalise_phone("+44 7700-900001") == "+447700900001"
+    assert normalise_phone("+82 (0)10 1234 5678") == "+821012345678"

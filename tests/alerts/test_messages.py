@@ -35,6 +35,10 @@ def test_non_gsm_characters_do_not_turn_the_message_into_ucs2():
     assert all(ch in messages._GSM_BASIC for ch in text)
 
 
+def test_ascii_characters_outside_gsm7_are_replaced_too():
+    assert messages.to_gsm("Mrs O`Brien\tflat 2, \x0bhall") == "Mrs O'Brien flat 2, ?hall"
+
+
 def test_alert_from_another_day_shows_the_date():
     rec = record("Not up by usual time")
     text = messages.alert_text(rec, "Mrs Smith", NOW + dt.timedelta(days=1))

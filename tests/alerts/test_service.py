@@ -12,7 +12,7 @@ import pytest
 from alerts.console_channel import ConsoleChannel
 from alerts.service import AlertService, make_channel
 from hub.alert import Alert
-from hub.errors import AlertStateError
+from hub.errors import AlertStateError, StoreError
 from tests.alerts.conftest import BOB, JANE, SUE
 
 
@@ -222,9 +222,30 @@ def test_replies_from_contacts_and_strangers(service, twilio, clock, directory):
     assert service.reply_to_sms("+15005550006", f"OK {rec.id}") is None
     assert service.reply_to_sms(JANE, "yes I'll go").startswith("eldercare: to take an alert, reply OK")
     assert service.reply_to_sms(JANE, "OK 999").startswith("No alert 999 for you.")
+    assert service.reply_to_sms(JANE, "OK 99999999999999999999").startswith("eldercare: to take an alert, reply OK"), \
+        "a number no alert has is the usage help, not a server error"
     assert service.book.get(rec.id).state == "open"
     assert service.reply_to_sms(BOB, f"Ok #{rec.id}").startswith(f"Thanks Bob, alert {rec.id}")
     assert service.reply_to_sms(JANE, f"OK {rec.id}") == f"Alert {rec.id} (Mrs Smith) was already taken by Bob at 08:00."
+
+
+def test_a_store_error_between_queueing_the_sms_and_saving_the_route_does_not_send_it_twice(
+        service, twilio, clock, monkeypatch):
+    from alerts.router import Router
+    save, failed = Router._save, []
+
+    def locked_once(self, record, status, **kw):  # "database is locked" (the panel, a power cut)
+        if status == "waiting" and not failed:
+            failed.append(status)
+            raise StoreError("database is locked")
+        return save(self, record, status, **kw)
+
+    monkeypatch.setattr(Router, "_save", locked_once)
+    with pytest.raises(StoreError):
+        service.handle(fall(clock))  # in the book, not routed: the next tick routes it
+    service.tick(clock.advance(dt.timedelta(minutes=1)))
+    service.tick(clock.advance(dt.timedelta(minutes=1)))
+    assert len(twilio.sent_to(JANE)) == 1
 
 
 def test_without_twilio_credentials_the_console_is_used(config, monkeypatch):
@@ -331,6 +352,10 @@ def test_an_all_clear_stops_the_ladder_and_tells_everyone_who_heard(service, twi
     update = f"UPDATE on alert {rec.id} (Mrs Smith): Mrs Smith is moving again (kitchen, 08:19). It is no longer " \
              "passed on. Close it on the panel once checked."
     assert twilio.sent_to(JANE)[-1] == update and twilio.sent_to(BOB)[-1] == update
+    again = service.all_clear(AllClear(clock.now(), "smith", "inactivity", "Mrs Smith is moving again (kitchen, "
+                                       "08:19).", since=alert.since))  # the office applying it twice
+    service.tick()
+    assert again.id == rec.id and [m for m in twilio.sent_to(JANE) if m == update] == [update], "told once"
     service.tick(clock.advance(dt.timedelta(hours=3)))
     assert twilio.sent_to(SUE) == [], "nobody else is woken"
     assert service.book.get(rec.id).state == "open", "whether she is well is for a person to say"
