@@ -22,8 +22,8 @@ class SystemClock:
     """The real clock of the machine, to the second, as wall-clock time in ``timezone`` (an IANA
     name such as the home's ``household.timezone``; ``None``: the machine's own zone)."""
 
-    def __init__(self, timezone: str | dt.tzinfo | None = None) -> None:
-        self._tz = ZoneInfo(timezone) if isinstance(timezone, str) else timezone
+    def __init__(self, timezone: str | None = None) -> None:
+        self._tz = ZoneInfo(timezone) if timezone else None
 
     def now(self) -> dt.datetime:
         """Return the local time without microseconds (naive)."""

@@ -104,7 +104,6 @@ class OfficeReceiver:
         #: since when the office has heard everything the hubs published (its session unbroken);
         #: a hub cannot be called silent for longer than the office has been listening
         self.listening_since: dt.datetime | None = None
-        self._session_resumed = False
         store.migrate("office", OFFICE_MIGRATIONS)
         self._warned: set[str] = set()
         self._subscribe_mid = -1
@@ -156,7 +155,8 @@ class OfficeReceiver:
             return
         log.info("office receiver connected to %s:%d (session %s)", self.office.host, self.office.port,
                  "resumed" if flags.session_present else "new")
-        self._session_resumed = bool(flags.session_present)
+        if not flags.session_present:  # a new session: what the hubs published before now is lost to us
+            self.listening_since = None
         result, self._subscribe_mid = client.subscribe([(t, 1) for t in TOPICS])
         if result != mqtt.MQTT_ERR_SUCCESS:
             log.error("could not subscribe to the hubs' topics: %s", mqtt.error_string(result))
@@ -169,8 +169,7 @@ class OfficeReceiver:
             log.error("the office broker refused the subscriptions %s: nothing from those hubs will arrive",
                       ", ".join(refused))
             return
-        if self.listening_since is None or not self._session_resumed:
-            # a new session: what the hubs published before now is lost to the office
+        if self.listening_since is None:
             self.listening_since = self.clock.now()
         self.connected.set()  # only now: a message published before the SUBACK might not be delivered
 
