@@ -51,7 +51,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Carry out the action; 0 on success."""
     config = load_config(args.config)
-    clock = SystemClock()
+    clock = SystemClock(config.timezone)
     out = sys.stdout
     with Store(config.store.path) as store:
         book = AlertBook(store, clock)

@@ -11,7 +11,13 @@ from zoneinfo import ZoneInfo
 
 
 class Clock(Protocol):
-    """Something that tells the current local wall-clock time."""
+    """Something that tells the current local wall-clock time.
+
+    ``zone`` is the zone of that wall time (``None``: the machine's own), so a time given with a
+    UTC offset (a device's payload) can be told as this clock would tell it.
+    """
+
+    zone: dt.tzinfo | None
 
     def now(self) -> dt.datetime:
         """Return the current local time (naive)."""
@@ -23,20 +29,23 @@ class SystemClock:
     name such as the home's ``household.timezone``; ``None``: the machine's own zone)."""
 
     def __init__(self, timezone: str | None = None) -> None:
-        self._tz = ZoneInfo(timezone) if timezone else None
+        self.zone: dt.tzinfo | None = ZoneInfo(timezone) if timezone else None
 
     def now(self) -> dt.datetime:
         """Return the local time without microseconds (naive)."""
-        if self._tz is None:
+        if self.zone is None:
             return dt.datetime.now().replace(microsecond=0)
-        return dt.datetime.now(self._tz).replace(tzinfo=None, microsecond=0)
+        return dt.datetime.now(self.zone).replace(tzinfo=None, microsecond=0)
 
 
 class ManualClock:
-    """A clock that only moves when told to: used by replay and tests."""
+    """A clock that only moves when told to: used by replay and tests. Its times are wall-clock
+    times in ``timezone`` (``None``: the machine's own), which only matters for converting times
+    given with a UTC offset."""
 
-    def __init__(self, start: dt.datetime) -> None:
+    def __init__(self, start: dt.datetime, timezone: str | None = None) -> None:
         self._now = start
+        self.zone: dt.tzinfo | None = ZoneInfo(timezone) if timezone else None
 
     def now(self) -> dt.datetime:
         """Return the time the clock was last set or advanced to."""
@@ -52,3 +61,9 @@ class ManualClock:
         """Move the clock forward by ``delta`` and return the new time."""
         self._now += delta
         return self._now
+
+
+def wall_time(when: dt.datetime, zone: dt.tzinfo | None) -> dt.datetime:
+    """The naive wall-clock time in ``zone`` (``None``: the machine's) of ``when``, a time with a
+    UTC offset."""
+    return when.astimezone(zone).replace(tzinfo=None)

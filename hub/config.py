@@ -206,6 +206,9 @@ class OfficeConfig:
     hub_offline_after_minutes: int = 20
     #: how often the office escalates alerts, sends SMS and checks the hubs
     tick_seconds: int = 60
+    #: the office's IANA time zone (its city's): quiet hours, on-duty windows and the times it
+    #: stamps are told in it; empty: the server's own zone (a cloud server is often on UTC)
+    timezone: str = ""
 
 
 @dataclass(frozen=True)
@@ -222,6 +225,14 @@ class Config:
     panel: PanelConfig = PanelConfig()
     office: OfficeConfig = OfficeConfig()
     source: str = field(default="<built-in defaults>", metadata={"internal": True})
+
+    @property
+    def timezone(self) -> str | None:
+        """The zone this program tells the time in: the office's for an office, else the home's
+        (``None``: the machine's own)."""
+        if self.office.enabled:
+            return self.office.timezone or None
+        return self.household.timezone
 
 
 # --------------------------------------------------------------------------- loading
@@ -285,11 +296,14 @@ def _check(cfg: Config) -> None:
             raise ConfigError(cfg.source, f"{key}.channel", "a power sensor needs an MCP3008 channel 0-7")
         if s.type != "power" and not 0 <= s.pin <= 27:
             raise ConfigError(cfg.source, f"{key}.pin", "expected a BCM GPIO pin number 0-27")
-    try:
-        ZoneInfo(cfg.household.timezone)
-    except (ZoneInfoNotFoundError, ValueError, OSError):
-        raise ConfigError(cfg.source, "household.timezone",
-                          f"unknown time zone {cfg.household.timezone!r}; expected e.g. Europe/London") from None
+    zones = {"household.timezone": cfg.household.timezone}
+    if cfg.office.timezone:  # empty: the server's own zone
+        zones["office.timezone"] = cfg.office.timezone
+    for key, zone in zones.items():
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            raise ConfigError(cfg.source, key, f"unknown time zone {zone!r}; expected e.g. Europe/London") from None
     if cfg.detection.tick_seconds < 1:
         raise ConfigError(cfg.source, "detection.tick_seconds", "expected a whole number of seconds >= 1")
     for name in ("mqtt", "uplink", "office", "panel"):

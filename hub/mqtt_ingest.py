@@ -169,7 +169,7 @@ class MqttIngest:
         self.on_stored = on_stored
         self.batch_size = batch_size
         self.stats = IngestStats()
-        self.router = TopicRouter(config.devices, household)
+        self.router = TopicRouter(config.devices, household, clock.zone)
         self.connected = threading.Event()
         store.migrate("mqtt_ingest", INGEST_MIGRATIONS)
         self._states = StateChanges(seed=self._last_state)
@@ -411,7 +411,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: done.set())
     signal.signal(signal.SIGINT, lambda *_: done.set())
     with Store(args.store or cfg.store.path) as store:
-        ingest = MqttIngest(cfg.mqtt, cfg.household.id, store, SystemClock())
+        ingest = MqttIngest(cfg.mqtt, cfg.household.id, store, SystemClock(cfg.timezone))
         ingest.start()
         done.wait()
         ingest.stop()

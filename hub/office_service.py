@@ -34,7 +34,7 @@ class OfficeService:
                  http_client: Any = None, out: TextIO | None = None) -> None:
         from alerts.service import AlertService, make_channel
         self.config = config
-        self.clock = clock or SystemClock()
+        self.clock = clock or SystemClock(config.timezone)
         self.store = store or Store(config.store.path)
         channel = make_channel(config, http_client=http_client, stream=out or sys.stdout)
         self.alerts = AlertService(config, self.store, self.clock, channel)

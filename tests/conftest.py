@@ -6,11 +6,12 @@ Package-specific fixtures live in ``tests/<package>/conftest.py``.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +27,23 @@ SHARED = Path(__file__).resolve().parents[2] / "shared"
 def clock() -> ManualClock:
     """A clock that only moves when the test moves it (Monday 2024-03-04 08:00)."""
     return ManualClock(dt.datetime(2024, 3, 4, 8, 0))
+
+
+@pytest.fixture
+def machine_zone() -> Iterator[Callable[[str], None]]:
+    """Sets the machine's own time zone (``TZ``) for one test; the zone it had is back after."""
+    before = os.environ.get("TZ")
+
+    def set_zone(name: str) -> None:
+        os.environ["TZ"] = name
+        time.tzset()
+
+    yield set_zone
+    if before is None:
+        os.environ.pop("TZ", None)
+    else:
+        os.environ["TZ"] = before
+    time.tzset()
 
 
 @pytest.fixture

@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
 
     config = load_config(args.config)
     with Store(config.store.path) as store:
-        book = UserBook(store, SystemClock())
+        book = UserBook(store, SystemClock(config.timezone))
         if args.action == "list":
             for user in book.all():
                 households = ", ".join(sorted(book.households_of(user))) or ("all" if user.is_admin else "none")

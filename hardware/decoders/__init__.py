@@ -1,9 +1,10 @@
 """Decoders that turn device MQTT messages into :class:`~hub.events.Event` objects.
 
 One module per device family (``zigbee2mqtt``, ``tasmota``, ``shelly``, ``native``), each with a
-``decode(topic, payload, device, received, household, source="") -> list[Event]`` function that
-raises :class:`~hub.errors.DecodeError` with a human reason. ``received`` is the hub's clock at
-reception (used unless the payload carries a trustworthy time); ``source``, when given, makes
+``decode(topic, payload, device, received, household, source="", zone=None) -> list[Event]``
+function that raises :class:`~hub.errors.DecodeError` with a human reason. ``received`` is the
+hub's clock at reception (used unless the payload carries a trustworthy time) and ``zone`` that
+clock's time zone (a payload time with a UTC offset is told in it); ``source``, when given, makes
 the events' ids unique per delivery (see ``common.event``). :class:`TopicRouter` maps the configured
 devices to the topics they publish on and picks the decoder for an incoming topic; it is the
 only place that knows which format lives where.
@@ -40,15 +41,17 @@ class Route:
 
     device: DeviceConfig
     decode: Decode
+    zone: dt.tzinfo | None = None
 
     def __call__(self, topic: str, payload: bytes, received: dt.datetime, household: str,
                  source: str = "") -> list[Event]:
         """Decode one message from this device."""
-        return self.decode(topic, payload, self.device, received, household, source)
+        return self.decode(topic, payload, self.device, received, household, source, self.zone)
 
 
 class TopicRouter:
-    """Maps topics to configured devices (plus every native sensor of the household).
+    """Maps topics to configured devices (plus every native sensor of the household). ``zone`` is
+    the hub clock's time zone (``None``: the machine's), for payload times given with a UTC offset.
 
     >>> router = TopicRouter([DeviceConfig("zigbee2mqtt/hall_pir", "zigbee2mqtt", "hall_pir", room="hall")], "h1")
     >>> router.subscriptions()
@@ -57,13 +60,14 @@ class TopicRouter:
     'hall_pir'
     """
 
-    def __init__(self, devices: Sequence[DeviceConfig], household: str) -> None:
+    def __init__(self, devices: Sequence[DeviceConfig], household: str, zone: dt.tzinfo | None = None) -> None:
         self.household = household
+        self.zone = zone
         self._routes: dict[str, Route] = {}
         for device in devices:
             topics, decode = FORMATS[device.format]
             for topic in topics(device):
-                self._routes[topic] = Route(device, decode)
+                self._routes[topic] = Route(device, decode, zone)
         self._native_prefix = native.topic_prefix(household)
         #: sensor name -> watts at or above which its appliance counts as on
         self.on_watts = {d.sensor: d.on_watts for d in devices}
@@ -82,7 +86,7 @@ class TopicRouter:
         if topic.startswith(self._native_prefix):
             name = topic[len(self._native_prefix):]
             if name and "/" not in name:
-                return Route(DeviceConfig(topic, "native", name, kind=""), native.decode)
+                return Route(DeviceConfig(topic, "native", name, kind=""), native.decode, self.zone)
         return None
 
     def device_key(self, topic: str) -> str:

@@ -11,6 +11,7 @@ import json
 import math
 from typing import Any
 
+from hub.clock import wall_time
 from hub.config import DeviceConfig
 from hub.errors import DecodeError
 from hub.events import Event
@@ -65,13 +66,14 @@ def flag(value: Any, what: str, true: str = "true", false: str = "false") -> boo
     raise DecodeError(f"{what} must be {true}/{false}, got {value!r}")
 
 
-def payload_time(raw: Any, received: dt.datetime) -> dt.datetime:
+def payload_time(raw: Any, received: dt.datetime, zone: dt.tzinfo | None = None) -> dt.datetime:
     """The device's own local time if it is trustworthy, else the hub's reception time.
 
-    A device time is used only when it is naive ISO 8601 local time, not ahead of the hub by more
-    than :data:`MAX_CLOCK_AHEAD` and not older than :data:`MAX_QUEUE_AGE` (a reading queued at the
+    A device time is used only when it is ISO 8601, not ahead of the hub by more than
+    :data:`MAX_CLOCK_AHEAD` and not older than :data:`MAX_QUEUE_AGE` (a reading queued at the
     broker while the hub was down keeps its real time; a Tasmota without NTP says 1970 and is
-    ignored). A time with a UTC offset is converted to the hub's local time.
+    ignored). A naive time is the home's wall time; a time with a UTC offset is converted to the
+    wall time in ``zone``, the hub clock's (``None``: the machine's), which ``received`` is in.
     """
     if not isinstance(raw, str):
         return received
@@ -80,7 +82,7 @@ def payload_time(raw: Any, received: dt.datetime) -> dt.datetime:
     except ValueError:
         return received
     if when.tzinfo is not None:
-        when = when.astimezone().replace(tzinfo=None)
+        when = wall_time(when, zone)
     if received - MAX_QUEUE_AGE <= when <= received + MAX_CLOCK_AHEAD:
         return when
     return received

@@ -47,7 +47,7 @@ def subscriptions(household: str) -> list[str]:
 
 
 def decode(topic: str, payload: bytes, device: DeviceConfig, received: dt.datetime,
-           household: str = "", source: str = "") -> list[Event]:
+           household: str = "", source: str = "", zone: dt.tzinfo | None = None) -> list[Event]:
     """Events from one native message (see the module docstring for the format)."""
     try:
         data = json.loads(payload)
@@ -60,14 +60,14 @@ def decode(topic: str, payload: bytes, device: DeviceConfig, received: dt.dateti
     for i, item in enumerate(items):
         where = f"item {i}: " if isinstance(data, list) else ""
         try:
-            events.extend(_decode_item(item, device, received, household, f"{source}.{i}" if source else ""))
+            events.extend(_decode_item(item, device, received, household, f"{source}.{i}" if source else "", zone))
         except DecodeError as err:
             raise DecodeError(f"{where}{err}") from err
     return events
 
 
 def _decode_item(item: Any, device: DeviceConfig, received: dt.datetime, household: str,
-                 source: str) -> list[Event]:
+                 source: str, zone: dt.tzinfo | None) -> list[Event]:
     if not isinstance(item, dict):
         raise DecodeError(f"expected a JSON object, got {type(item).__name__}")
     kind = item.get("kind") or device.kind
@@ -79,7 +79,7 @@ def _decode_item(item: Any, device: DeviceConfig, received: dt.datetime, househo
         raise DecodeError("value is missing")
     raw = item["value"]
     value = float(raw) if isinstance(raw, bool) else number(raw, "value", 0, _LIMITS.get(kind, 1.0))
-    when = payload_time(item.get("time"), received)
+    when = payload_time(item.get("time"), received, zone)
     room = device.room or str(item.get("room", "") or "")
     events = [event(device, kind, value, when, household, room=room, source=source)]
     if item.get("battery") is not None:

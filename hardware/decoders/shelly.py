@@ -28,7 +28,7 @@ def gen2_subscriptions(device: DeviceConfig) -> list[str]:
 
 
 def decode_gen1(topic: str, payload: bytes, device: DeviceConfig, received: dt.datetime,
-                household: str = "", source: str = "") -> list[Event]:
+                household: str = "", source: str = "", zone: dt.tzinfo | None = None) -> list[Event]:
     """Events from one Shelly Gen1 message."""
     if topic.endswith("/online"):
         return [_online(payload, device, received, household, source)]
@@ -36,7 +36,7 @@ def decode_gen1(topic: str, payload: bytes, device: DeviceConfig, received: dt.d
 
 
 def decode_gen2(topic: str, payload: bytes, device: DeviceConfig, received: dt.datetime,
-                household: str = "", source: str = "") -> list[Event]:
+                household: str = "", source: str = "", zone: dt.tzinfo | None = None) -> list[Event]:
     """Events from one Shelly Gen2/Plus message."""
     if topic.endswith("/online"):
         return [_online(payload, device, received, household, source)]

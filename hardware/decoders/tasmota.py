@@ -35,7 +35,7 @@ def subscriptions(device: DeviceConfig) -> list[str]:
 
 
 def decode(topic: str, payload: bytes, device: DeviceConfig, received: dt.datetime,
-           household: str = "", source: str = "") -> list[Event]:
+           household: str = "", source: str = "", zone: dt.tzinfo | None = None) -> list[Event]:
     """Events from one Tasmota telemetry or LWT message."""
     if topic.endswith("/LWT"):
         word = text(payload).lower()
@@ -51,7 +51,7 @@ def decode(topic: str, payload: bytes, device: DeviceConfig, received: dt.dateti
         watts = sum(number(p, "ENERGY.Power", 0) for p in power)
     else:
         watts = number(power, "ENERGY.Power", 0)
-    when = payload_time(data.get("Time"), received)
+    when = payload_time(data.get("Time"), received, zone)
     if received - when > MAX_LAG:
         when = received
     return [event(device, "power", watts, when, household, source=source)]

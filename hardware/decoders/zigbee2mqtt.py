@@ -38,7 +38,7 @@ def subscriptions(device: DeviceConfig) -> list[str]:
 
 
 def decode(topic: str, payload: bytes, device: DeviceConfig, received: dt.datetime,
-           household: str = "", source: str = "") -> list[Event]:
+           household: str = "", source: str = "", zone: dt.tzinfo | None = None) -> list[Event]:
     """Events from one Zigbee2MQTT message."""
     if topic.endswith(AVAILABILITY_SUFFIX):
         return [event(device, "availability", _availability(payload), received, household, source=source)]

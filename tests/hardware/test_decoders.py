@@ -8,6 +8,7 @@ import pytest
 
 from hardware.decoders import TopicRouter
 from hardware.decoders.states import StateChanges
+from hub.clock import ManualClock
 from hub.config import MqttConfig
 from hub.errors import DecodeError
 from hub.events import Event
@@ -179,3 +180,23 @@ def test_every_format_through_the_real_broker(broker, store, clock):
 
 def _key(e: Event):
     return (e.sensor, e.kind, e.time, e.value)
+
+
+def test_a_payload_time_with_an_offset_is_told_in_the_homes_zone_not_the_machines(broker, store, machine_zone):
+    """A hub in Seoul on a Pi left on another zone: a device that stamps its readings in UTC (or
+    with any offset) is stored at the home's wall time, as the hub's clock tells it."""
+    machine_zone("America/Sao_Paulo")
+    seoul = ManualClock(dt.datetime(2024, 3, 4, 8, 0), "Asia/Seoul")
+    ingest = MqttIngest(MqttConfig(port=broker.port, client_id="zone-test", devices=DEVICES), HOUSEHOLD, store, seoul)
+    ingest.start()
+    try:
+        assert ingest.wait_connected(10)
+        publish(broker.host, broker.port, [
+            ("eldercare/h1/sensor/kitchen_pir", b'{"kind": "motion", "value": 1, "time": "2024-03-03T22:55:00Z"}'),
+            ("tele/tv/SENSOR", b'{"Time": "2024-03-04T07:58:30+09:00", "ENERGY": {"Power": 3}}')])
+        wait_until(lambda: store.count_events() >= 2, what="both readings")
+        stored = {(e.sensor, e.kind): e.time for e in store.events()}
+    finally:
+        ingest.stop()
+    assert stored[("kitchen_pir", "motion")] == dt.datetime(2024, 3, 4, 7, 55)
+    assert stored[("tv", "power")] == dt.datetime(2024, 3, 4, 7, 58, 30)

@@ -69,6 +69,7 @@ def test_defaults_need_no_file():
     ("[detection]\ninactivity_budget_per_30d = 0\n", "detection.inactivity_budget_per_30d", "above 0"),
     ("[alerts]\nladder_rounds = 0\n", "alerts.ladder_rounds", "from 1 to 10"),
     ("[household]\ntimezone = 'Europe/Londn'\n", "household.timezone", "unknown time zone"),
+    ("[office]\ntimezone = 'Asia/Sel'\n", "office.timezone", "unknown time zone"),
     ("[detection]\ntick_seconds = 0\n", "detection.tick_seconds", ">= 1"),
     ("[uplink]\nenabled = true\nport = 88830\n", "uplink.port", "TCP port 1-65535"),
     ("[mqtt]\nenabled = true\nkeepalive = -1\n", "mqtt.keepalive", "from 5 to 65535"),

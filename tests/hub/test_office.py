@@ -14,6 +14,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import paho.mqtt.client as mqtt
 import pytest
@@ -369,6 +370,18 @@ def test_office_config_section_is_checked(tmp_path):
     path.write_text("[office]\nenabled = true\nport = 1884\nhub_offline_after_minutes = 45\n")
     office = load_config(path).office
     assert (office.enabled, office.port, office.hub_offline_after_minutes) == (True, 1884, 45)
+
+
+def test_the_office_tells_its_citys_time_on_a_server_left_on_utc(store, machine_zone):
+    """Quiet hours and on-duty windows are judged on the office's clock: on a cloud server on UTC
+    a "22:00-08:00" meant in Seoul would fall at 07:00-17:00 there."""
+    from hub.office_service import OfficeService
+    machine_zone("UTC")
+    seoul = config_from_dict({"office": {"enabled": True, "timezone": "Asia/Seoul"}, "panel": {"enabled": False}})
+    city_now = dt.datetime.now(ZoneInfo("Asia/Seoul")).replace(tzinfo=None)
+    assert abs(OfficeService(seoul, store=store).clock.now() - city_now) < dt.timedelta(minutes=1)
+    unset = config_from_dict({"office": {"enabled": True}, "panel": {"enabled": False}})
+    assert abs(OfficeService(unset, store=store).clock.now() - dt.datetime.now()) < dt.timedelta(minutes=1)
 
 
 def test_the_office_service_tick_checks_hubs_and_sends_sms(broker, store, clock):

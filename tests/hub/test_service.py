@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-import time
 from zoneinfo import ZoneInfo
 
 import paho.mqtt.client as mqtt
@@ -188,21 +187,16 @@ class _Holds:
         return [self.finding]
 
 
-def test_the_hub_clock_tells_the_homes_time_whatever_zone_the_pi_was_left_in(tmp_path, monkeypatch):
-    monkeypatch.setenv("TZ", "UTC")  # a Pi left on UTC, in a home in Seoul
-    time.tzset()
-    try:
-        config = config_from_dict({"household": {"id": "kim-12", "timezone": "Asia/Seoul"},
-                                   "store": {"path": str(tmp_path / "h.sqlite")},
-                                   "detection": {"model_dir": str(tmp_path / "m")},
-                                   "alerts": {"enabled": False}, "panel": {"enabled": False}})
-        hub = HubService(config)
-        home_now = dt.datetime.now(ZoneInfo("Asia/Seoul")).replace(tzinfo=None)
-        assert abs(hub.clock.now() - home_now) < dt.timedelta(minutes=1)
-        hub.store.close()
-    finally:
-        monkeypatch.undo()
-        time.tzset()
+def test_the_hub_clock_tells_the_homes_time_whatever_zone_the_pi_was_left_in(tmp_path, machine_zone):
+    machine_zone("UTC")  # a Pi left on UTC, in a home in Seoul
+    config = config_from_dict({"household": {"id": "kim-12", "timezone": "Asia/Seoul"},
+                               "store": {"path": str(tmp_path / "h.sqlite")},
+                               "detection": {"model_dir": str(tmp_path / "m")},
+                               "alerts": {"enabled": False}, "panel": {"enabled": False}})
+    hub = HubService(config)
+    home_now = dt.datetime.now(ZoneInfo("Asia/Seoul")).replace(tzinfo=None)
+    assert abs(hub.clock.now() - home_now) < dt.timedelta(minutes=1)
+    hub.store.close()
 
 
 def test_a_late_backlog_does_not_move_last_seen_back(service):
