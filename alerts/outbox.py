@@ -11,16 +11,18 @@ States of a message::
 
 ``sending`` is committed *before* the HTTP call. Twilio's create is not idempotent, so a row still
 ``sending`` when the sending process starts (it died during the call) may or may not have gone
-out. :meth:`Outbox.recover_interrupted` makes it ``unknown`` and the next :meth:`Outbox.process` asks the channel whether Twilio
-holds a message with exactly that body for that number: if so the row takes its sid (no second
-SMS), if not it is sent. If Twilio cannot be asked the row stays ``unknown`` and is asked again
+out. :meth:`Outbox.recover_interrupted` makes it ``unknown`` and the next :meth:`Outbox.process`
+asks the channel whether Twilio holds a message with exactly that body for that number: if so the
+row takes its sid (no second SMS), if not it is sent. If Twilio cannot be asked the row stays ``unknown`` and is asked again
 later. A channel that cannot look up (the console) sends again: a duplicate beats a silence.
 
 A 5xx on create may mean Twilio queued the SMS anyway. We retry it (a person who may have fallen
 matters more than a duplicate text) and mark the row ``possible_duplicate`` so the panel can say so.
 429 and connection failures are never processed by Twilio and are retried with exponential backoff.
 Retries happen only when :meth:`Outbox.process` is called with a time past ``next_attempt_at``; the
-outbox never sleeps.
+outbox never sleeps. That time is kept in UTC too (``next_attempt_utc``), which is what is compared:
+a retry due 30 s after 01:59:45 on the night the clocks go back is due at the second 01:00:15, not
+an hour later.
 """
 from __future__ import annotations
 
@@ -31,7 +33,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from alerts.channel import Channel
-from hub.clock import Clock
+from hub.clock import Clock, from_utc, utc
 from hub.errors import DeliveryError, NotFoundError
 from hub.events import format_time
 from hub.store import Store
@@ -63,6 +65,12 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX outbox_due ON outbox(state, next_attempt_at);
     CREATE INDEX outbox_alert ON outbox(alert_id);
     CREATE UNIQUE INDEX outbox_sid ON outbox(sid) WHERE sid IS NOT NULL
+    """,
+    # when it is next due in UTC (filled in for messages already waiting by Outbox._fill_due_utc)
+    """
+    ALTER TABLE outbox ADD COLUMN next_attempt_utc TEXT;
+    DROP INDEX outbox_due;
+    CREATE INDEX outbox_due_utc ON outbox(state, next_attempt_utc)
     """,
 )
 
@@ -135,6 +143,18 @@ class Outbox:
         self._listeners: list[OutboxListener] = []
         self._sending = threading.Lock()  # one process() at a time: each row is sent by one caller
         store.migrate("outbox", MIGRATIONS)
+        self._fill_due_utc()
+
+    def _fill_due_utc(self) -> None:
+        """Messages queued before due times were kept in UTC get theirs, read in this clock's zone."""
+        with self._store.transaction() as conn:
+            rows = conn.execute(f"SELECT id, next_attempt_at FROM outbox WHERE next_attempt_utc IS NULL AND state IN "
+                                f"({', '.join('?' * len(WAITING))})", WAITING).fetchall()
+            conn.executemany("UPDATE outbox SET next_attempt_utc=? WHERE id=?",
+                             [(format_time(self._utc(_time(due))), message_id) for message_id, due in rows])
+
+    def _utc(self, now: dt.datetime) -> dt.datetime:
+        return utc(now, self._clock.zone)
 
     def recover_interrupted(self) -> int:
         """At start-up: mark messages a stopped process left ``sending`` as ``unknown``; return how many.
@@ -161,11 +181,12 @@ class Outbox:
             with self._store.transaction() as conn:
                 return self.enqueue(phone, body, alert_id=alert_id, household=household, recipient=recipient,
                                     purpose=purpose, conn=conn)
-        now = format_time(self._clock.now())
+        now = self._clock.now()
         cur = conn.execute(
             "INSERT INTO outbox (alert_id, household, recipient, phone, body, purpose, state, created_at, "
-            "next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)",
-            (alert_id, household, recipient, phone, body, purpose, now, now))
+            "next_attempt_at, next_attempt_utc) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)",
+            (alert_id, household, recipient, phone, body, purpose, format_time(now), format_time(now),
+             format_time(self._utc(now))))
         log.debug("queued SMS #%d to %s (%s) for alert %s", cur.lastrowid, recipient, phone, alert_id)
         return cur.lastrowid
 
@@ -185,8 +206,8 @@ class Outbox:
         report = ProcessReport()
         with self._sending:
             rows = self._store.query(
-                f"SELECT id FROM outbox WHERE state IN ({', '.join('?' * len(WAITING))}) AND next_attempt_at <= ? "
-                "ORDER BY next_attempt_at, id LIMIT ?", (*WAITING, format_time(now), self._batch))
+                f"SELECT id FROM outbox WHERE state IN ({', '.join('?' * len(WAITING))}) AND next_attempt_utc <= ? "
+                "ORDER BY next_attempt_utc, id LIMIT ?", (*WAITING, format_time(self._utc(now)), self._batch))
             for (message_id,) in rows:
                 self._attempt(message_id, now, report)
         return report
@@ -228,10 +249,10 @@ class Outbox:
         try:
             sid = self.channel.find_sent(msg.phone, msg.body, msg.created_at)
         except DeliveryError as err:
-            delay = self._backoff(msg.attempts or 1)
             with self._store.transaction() as conn:
-                conn.execute("UPDATE outbox SET next_attempt_at=?, last_error=? WHERE id=?",
-                             (format_time(now + delay), f"cannot check whether it went out: {err}", msg.id))
+                conn.execute("UPDATE outbox SET next_attempt_at=?, next_attempt_utc=?, last_error=? WHERE id=?",
+                             (*self._next_attempt(now, msg.attempts or 1), f"cannot check whether it went out: {err}",
+                              msg.id))
             report.retried += 1
             return True
         if sid is None:
@@ -256,18 +277,22 @@ class Outbox:
             log.error("SMS #%d to %s failed for good: %s", msg.id, msg.phone, err)
             self._emit(msg.id, "failed")
             return
-        delay = self._backoff(attempts)
         with self._store.transaction() as conn:
-            conn.execute("UPDATE outbox SET state='retry', next_attempt_at=?, error_code=?, last_error=?, "
-                         "possible_duplicate=possible_duplicate OR ? WHERE id=?",
-                         (format_time(now + delay), err.code, str(err), int(err.maybe_sent), msg.id))
+            conn.execute("UPDATE outbox SET state='retry', next_attempt_at=?, next_attempt_utc=?, error_code=?, "
+                         "last_error=?, possible_duplicate=possible_duplicate OR ? WHERE id=?",
+                         (*self._next_attempt(now, attempts), err.code, str(err), int(err.maybe_sent), msg.id))
         report.retried += 1
         log.warning("SMS #%d to %s: attempt %d failed (%s); next try in %ds", msg.id, msg.phone, attempts, err,
-                    delay.total_seconds())
+                    self._backoff(attempts).total_seconds())
         self._emit(msg.id, "retry")
 
     def _backoff(self, attempts: int) -> dt.timedelta:
         return min(self._base_delay * 2 ** max(attempts - 1, 0), self._max_delay)
+
+    def _next_attempt(self, now: dt.datetime, attempts: int) -> tuple[str, str]:
+        """When to try again after ``attempts`` failures, as (wall-clock time, UTC) column values."""
+        due = self._utc(now) + self._backoff(attempts)
+        return format_time(from_utc(due, self._clock.zone)), format_time(due)
 
     # ------------------------------------------------------------------ delivery reports
 

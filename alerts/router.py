@@ -13,7 +13,10 @@ goes no further, and everyone it reached hears so.
 
 Each alert's routing state is one row of ``alert_routes``; :meth:`Router.check_escalations` is a
 plain function of ``now`` run on every tick. Decisions come from an ordered table of rules, each
-returning a :class:`Decision` or ``None``, and a table of handlers acts on them.
+returning a :class:`Decision` or ``None``, and a table of handlers acts on them. When a route is
+next due is kept in UTC (``due_utc``; ``due_at`` is the same in wall-clock time, for people): an
+escalation due 15 minutes after 01:50 on the night the clocks go back is due at the second 01:05,
+not an hour later.
 """
 from __future__ import annotations
 
@@ -28,7 +31,7 @@ from alerts.book import AlertBook, AlertRecord
 from alerts.directory import Contact, Directory
 from alerts.outbox import Outbox
 from alerts.rota import QuietHours, on_duty
-from hub.clock import Clock
+from hub.clock import Clock, from_utc, utc
 from hub.errors import NotFoundError
 from hub.events import format_time
 from hub.store import Store
@@ -52,12 +55,20 @@ MIGRATIONS: tuple[str, ...] = (
     """,
     # how many times the alert has gone up the ladder (``ladder_rounds``)
     "ALTER TABLE alert_routes ADD COLUMN round INTEGER NOT NULL DEFAULT 1",
+    # when it is due in UTC (filled in for routes already waiting by Router._fill_due_utc)
+    """
+    ALTER TABLE alert_routes ADD COLUMN due_utc TEXT;
+    DROP INDEX alert_routes_due;
+    CREATE INDEX alert_routes_due_utc ON alert_routes(status, due_utc)
+    """,
 )
 
 #: route statuses: held (technical, quiet hours), waiting (told someone, awaiting an answer),
 #: done (taken or resolved), exhausted (nobody left on the ladder in its last round; the alert stays
 #: open on the panel)
 ACTIVE = ("held", "waiting")
+_STOP_ROUTE = ("UPDATE alert_routes SET status='done', due_at=NULL, due_utc=NULL WHERE alert_id=? "
+               "AND status IN ('held', 'waiting')")
 DEFAULT_ESCALATE_MINUTES = 30
 
 
@@ -75,6 +86,7 @@ class Route:
     due_at: dt.datetime | None
     reason: str
     round: int = 1
+    due_utc: dt.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -113,7 +125,8 @@ def _first_notice(router: Router, record: AlertRecord, route: Route | None, now:
 
 
 def _escalate_when_due(router: Router, record: AlertRecord, route: Route | None, now: dt.datetime):
-    if route is not None and route.status == "waiting" and route.due_at is not None and route.due_at <= now:
+    if route is not None and route.status == "waiting" and route.due_utc is not None and \
+            route.due_utc <= router.utc(now):
         return Decision("escalate", why=route.reason or "not acknowledged in time")
     return None
 
@@ -148,6 +161,19 @@ class Router:
         # decisions about one alert and its acknowledgement (webhook, panel) must not interleave
         self._lock = threading.RLock()
         store.migrate("routing", MIGRATIONS)
+        self._fill_due_utc()
+
+    def _fill_due_utc(self) -> None:
+        """Routes saved before due times were kept in UTC get theirs, read in this clock's zone."""
+        with self._store.transaction() as conn:
+            rows = conn.execute("SELECT alert_id, due_at FROM alert_routes WHERE due_utc IS NULL AND due_at IS NOT "
+                                "NULL AND status IN ('held', 'waiting')").fetchall()
+            conn.executemany("UPDATE alert_routes SET due_utc=? WHERE alert_id=?",
+                             [(format_time(self.utc(_time(due))), alert_id) for alert_id, due in rows])
+
+    def utc(self, now: dt.datetime) -> dt.datetime:
+        """``now``, a wall-clock time of this router's clock, in UTC."""
+        return utc(now, self._clock.zone)
 
     # ------------------------------------------------------------------ entry points
 
@@ -160,9 +186,8 @@ class Router:
         """Release held alerts and escalate unanswered ones that are due at ``now``; return how many acted on."""
         now = now or self._clock.now()
         self._route_unrouted(now)
-        rows = self._store.query(
-            "SELECT * FROM alert_routes WHERE status IN ('held', 'waiting') AND due_at <= ? ORDER BY due_at, alert_id",
-            (format_time(now),))
+        rows = self._store.query("SELECT * FROM alert_routes WHERE status IN ('held', 'waiting') AND due_utc <= ? "
+                                 "ORDER BY due_utc, alert_id", (format_time(self.utc(now)),))
         for row in rows:
             with self._lock:  # read fresh under the lock: an acknowledgement may have just come in
                 route = self.route_of(row["alert_id"])
@@ -198,15 +223,14 @@ class Router:
             if route is None or route.status != "waiting":
                 return
             with self._store.transaction() as conn:
-                conn.execute("UPDATE alert_routes SET due_at=?, reason=? WHERE alert_id=?",
-                             (format_time(now), why, alert_id))
+                conn.execute("UPDATE alert_routes SET due_at=?, due_utc=?, reason=? WHERE alert_id=?",
+                             (format_time(now), format_time(self.utc(now)), why, alert_id))
             self._decide(self._book.get(alert_id), self.route_of(alert_id), now)
 
     def taken(self, record: AlertRecord) -> None:
         """The alert was acknowledged or resolved: stop escalating and drop unsent notices."""
         with self._lock, self._store.transaction() as conn:
-            conn.execute("UPDATE alert_routes SET status='done', due_at=NULL WHERE alert_id=? AND status IN "
-                         "('held', 'waiting')", (record.id,))
+            conn.execute(_STOP_ROUTE, (record.id,))
         cancelled = self._outbox.cancel(record.id)
         if cancelled:
             log.info("alert #%d taken; %d unsent SMS about it cancelled", record.id, cancelled)
@@ -219,8 +243,7 @@ class Router:
         with self._lock:
             if self._all_clear_stops:
                 with self._store.transaction() as conn:
-                    conn.execute("UPDATE alert_routes SET status='done', due_at=NULL WHERE alert_id=? AND status "
-                                 "IN ('held', 'waiting')", (record.id,))
+                    conn.execute(_STOP_ROUTE, (record.id,))
                 self._outbox.cancel(record.id, purposes=("alert", "escalated_notice"))
             reached = self._outbox.reached(record.id)
             body = messages.all_clear_text(record, self._household_name(record.household), news,
@@ -245,13 +268,14 @@ class Router:
                 return
 
     def _hold(self, record: AlertRecord, route: Route | None, decision: Decision, now: dt.datetime) -> None:
-        self._save(record, "held", due_at=decision.until)
+        self._save(record, "held", due_utc=self.utc(decision.until))
         if route is None:
             self._book.add_step(record.id, "held", "router", decision.why)
 
     def _postpone(self, record: AlertRecord, route: Route | None, decision: Decision, now: dt.datetime) -> None:
         with self._store.transaction() as conn:
-            conn.execute("UPDATE alert_routes SET due_at=? WHERE alert_id=?", (format_time(decision.until), record.id))
+            conn.execute("UPDATE alert_routes SET due_at=?, due_utc=? WHERE alert_id=?",
+                         (format_time(decision.until), format_time(self.utc(decision.until)), record.id))
 
     def _close(self, record: AlertRecord, route: Route | None, decision: Decision, now: dt.datetime) -> None:
         if route is None:
@@ -306,40 +330,42 @@ class Router:
         """Queue the SMS to ``contact`` (and the ``notice`` (phone, name, text) to the one before) and
         move the route on, in one transaction: a failure between them must not leave a queued SMS
         behind a route the next tick acts on again (the same person told twice)."""
-        due = now + dt.timedelta(minutes=self._minutes(record))
+        due_utc = self.utc(now) + dt.timedelta(minutes=self._minutes(record))
+        due = from_utc(due_utc, self._clock.zone)
         with self._store.transaction() as conn:
             if notice is not None:
                 self._outbox.enqueue(notice[0], notice[2], alert_id=record.id, household=record.household,
                                      recipient=notice[1], purpose="escalated_notice", conn=conn)
             message_id = self._outbox.enqueue(contact.phone, body, alert_id=record.id, household=record.household,
                                               recipient=contact.name, purpose=purpose, conn=conn)
-            self._save(record, "waiting", position=contact.position, contact=contact, notified_at=now, due_at=due,
-                       round_=round_, conn=conn)
+            self._save(record, "waiting", position=contact.position, contact=contact, notified_at=now,
+                       due_utc=due_utc, round_=round_, conn=conn)
         if escalated:
             self._book.add_step(record.id, "escalated", "router", escalated)
         self._book.add_step(record.id, "notified", contact.name,
                             f"SMS #{message_id} to {contact.phone} ({contact.role}); escalates at {due:%H:%M}")
 
     def _save(self, record: AlertRecord, status: str, *, position: int = 0, contact: Contact | None = None,
-              notified_at: dt.datetime | None = None, due_at: dt.datetime | None = None, round_: int = 1,
+              notified_at: dt.datetime | None = None, due_utc: dt.datetime | None = None, round_: int = 1,
               conn=None) -> None:
         if conn is None:
             with self._store.transaction() as conn:
                 self._save(record, status, position=position, contact=contact, notified_at=notified_at,
-                           due_at=due_at, round_=round_, conn=conn)
+                           due_utc=due_utc, round_=round_, conn=conn)
             return
+        due_at = from_utc(due_utc, self._clock.zone) if due_utc else None
         conn.execute(
             "INSERT INTO alert_routes (alert_id, household, status, position, contact_name, contact_phone, "
-            "notified_at, due_at, reason, round) VALUES (?, ?, ?, ?, ?, ?, ?, ?, '', ?) ON CONFLICT(alert_id) "
-            "DO UPDATE SET round=MAX(round, excluded.round), "
+            "notified_at, due_at, due_utc, reason, round) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '', ?) "
+            "ON CONFLICT(alert_id) DO UPDATE SET round=MAX(round, excluded.round), "
             "status=excluded.status, position=CASE WHEN excluded.position > 0 THEN excluded.position "
             "ELSE position END, contact_name=CASE WHEN excluded.contact_name != '' THEN excluded.contact_name "
             "ELSE contact_name END, contact_phone=CASE WHEN excluded.contact_phone != '' THEN "
             "excluded.contact_phone ELSE contact_phone END, notified_at=COALESCE(excluded.notified_at, "
-            "notified_at), due_at=excluded.due_at, reason=''",
+            "notified_at), due_at=excluded.due_at, due_utc=excluded.due_utc, reason=''",
             (record.id, record.household, status, position, contact.name if contact else "",
              contact.phone if contact else "", format_time(notified_at) if notified_at else None,
-             format_time(due_at) if due_at else None, round_))
+             format_time(due_at) if due_at else None, format_time(due_utc) if due_utc else None, round_))
 
     def _next_contact(self, record: AlertRecord, after: int, now: dt.datetime) -> Contact | None:
         """The next person after ``after`` who is on duty; if none is, the next one at all (never nobody).
@@ -367,4 +393,5 @@ def _time(text: str | None) -> dt.datetime | None:
 
 def _route(row) -> Route:
     return Route(row["alert_id"], row["household"], row["status"], row["position"], row["contact_name"],
-                 row["contact_phone"], _time(row["notified_at"]), _time(row["due_at"]), row["reason"], row["round"])
+                 row["contact_phone"], _time(row["notified_at"]), _time(row["due_at"]), row["reason"], row["round"],
+                 _time(row["due_utc"]))

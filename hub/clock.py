@@ -1,7 +1,9 @@
 """Clocks: the hub reads time only through one of these, so replay and tests can move time.
 
 All times are the home's local wall-clock time as naive ``datetime`` objects: the routine is about
-the hour of day as the resident lives it, and the canonical event CSV carries no offset.
+the hour of day as the resident lives it, and the canonical event CSV carries no offset. Deadlines
+(an escalation, an SMS retry) are compared in UTC (:func:`utc`), so the clocks going back cannot
+put them off by an hour.
 """
 from __future__ import annotations
 
@@ -39,13 +41,16 @@ class SystemClock:
 
 
 class ManualClock:
-    """A clock that only moves when told to: used by replay and tests. Its times are wall-clock
-    times in ``timezone`` (``None``: the machine's own), which only matters for converting times
-    given with a UTC offset."""
+    """A clock that only moves when told to: used by replay and tests.
+
+    Its times are wall-clock times in ``timezone``; without one, in UTC (no summer time, the same
+    on every machine). In a zone with summer time, :meth:`advance` moves real time, so the wall
+    time jumps as a real clock's does when the clocks change.
+    """
 
     def __init__(self, start: dt.datetime, timezone: str | None = None) -> None:
         self._now = start
-        self.zone: dt.tzinfo | None = ZoneInfo(timezone) if timezone else None
+        self.zone: dt.tzinfo = ZoneInfo(timezone) if timezone else dt.timezone.utc
 
     def now(self) -> dt.datetime:
         """Return the time the clock was last set or advanced to."""
@@ -53,17 +58,38 @@ class ManualClock:
 
     def set(self, when: dt.datetime) -> None:
         """Move the clock to ``when``; it never runs backwards."""
-        if when < self._now:
+        # in UTC the wall time is the real time (and a replay sets the clock for every reading)
+        earlier = (when < self._now if self.zone is dt.timezone.utc
+                   else utc(when, self.zone) < utc(self._now, self.zone))
+        if earlier:
             raise ValueError(f"clock cannot go back from {self._now} to {when}")
         self._now = when
 
     def advance(self, delta: dt.timedelta) -> dt.datetime:
-        """Move the clock forward by ``delta`` and return the new time."""
-        self._now += delta
+        """Move the clock forward by ``delta`` of real time and return the new wall time."""
+        if self.zone is dt.timezone.utc:
+            self._now += delta
+        else:
+            self._now = from_utc(utc(self._now, self.zone) + delta, self.zone)
         return self._now
 
 
 def wall_time(when: dt.datetime, zone: dt.tzinfo | None) -> dt.datetime:
     """The naive wall-clock time in ``zone`` (``None``: the machine's) of ``when``, a time with a
-    UTC offset."""
+    UTC offset. In the hour a zone's clocks go back the result's ``fold`` says which pass it is."""
     return when.astimezone(zone).replace(tzinfo=None)
+
+
+def utc(when: dt.datetime, zone: dt.tzinfo | None) -> dt.datetime:
+    """The naive UTC time of ``when``, a naive wall-clock time in ``zone`` (``None``: the machine's).
+
+    Deadlines are kept in UTC: a wall-clock deadline set just before the clocks go back would come
+    an hour late. In the hour that repeats, ``when.fold`` (set by the clocks here) says which pass.
+    """
+    aware = when.replace(tzinfo=zone) if zone is not None else when.astimezone()
+    return aware.astimezone(dt.timezone.utc).replace(tzinfo=None)
+
+
+def from_utc(when: dt.datetime, zone: dt.tzinfo | None) -> dt.datetime:
+    """The naive wall-clock time in ``zone`` of ``when``, a naive UTC time (the reverse of :func:`utc`)."""
+    return wall_time(when.replace(tzinfo=dt.timezone.utc), zone)

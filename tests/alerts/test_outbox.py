@@ -55,6 +55,32 @@ def test_429_is_retried_with_exponential_backoff_on_the_clock(outbox, twilio, cl
     assert len(twilio.creates) == 4 and twilio.sent_to(JANE) == ["Alert 1"]
 
 
+def test_a_retry_due_across_the_clocks_going_back_is_on_time(store, channel, twilio):
+    """01:59:45 on the night London's clocks go back: 30 s later the wall clock says 01:00:15."""
+    clock = ManualClock(dt.datetime(2026, 10, 25, 1, 59, 45), "Europe/London")
+    outbox = Outbox(store, clock, channel)
+    twilio.fail_next("429")
+    mid = outbox.enqueue(JANE, "Alert 1")
+    outbox.process()
+    assert outbox.get(mid).next_attempt_at == dt.datetime(2026, 10, 25, 1, 0, 15)  # the second 01:00
+    assert outbox.process(clock.advance(dt.timedelta(seconds=29))).sent == 0
+    assert outbox.process(clock.advance(dt.timedelta(seconds=1))).sent == 1
+    assert twilio.sent_to(JANE) == ["Alert 1"]
+
+
+def test_a_message_queued_by_the_release_before_is_sent_when_due(store, channel, twilio):
+    """Its due time was kept in wall-clock time only: it is read in the clock's zone."""
+    from alerts.outbox import MIGRATIONS
+    store.migrate("outbox", MIGRATIONS[:1])
+    with store.transaction() as conn:
+        conn.execute("INSERT INTO outbox (phone, body, purpose, state, created_at, next_attempt_at) VALUES "
+                     "(?, 'Alert 1', 'alert', 'retry', '2024-07-04T09:00:00', '2024-07-04T09:05:00')", (JANE,))
+    clock = ManualClock(dt.datetime(2024, 7, 4, 9, 4), "Europe/London")  # summer: 08:04 UTC
+    outbox = Outbox(store, clock, channel)
+    assert outbox.process().sent == 0
+    assert outbox.process(clock.advance(dt.timedelta(minutes=1))).sent == 1
+
+
 def test_unreachable_twilio_is_retried_until_it_is_back(outbox, twilio, clock):
     twilio.stop()
     mid = outbox.enqueue(JANE, "Alert 1")

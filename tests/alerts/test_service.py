@@ -12,6 +12,7 @@ import pytest
 from alerts.console_channel import ConsoleChannel
 from alerts.service import AlertService, make_channel
 from hub.alert import Alert
+from hub.clock import ManualClock
 from hub.errors import AlertStateError, StoreError
 from tests.alerts.conftest import BOB, JANE, SUE
 
@@ -336,6 +337,39 @@ def test_a_route_stored_before_ladder_rounds_existed_is_in_its_first_round(confi
                      "VALUES (7, 'smith', 'waiting', 2, '2024-03-04T08:15:00')")
     service = AlertService(config, store, clock, channel)
     assert service.router.route_of(7).round == 1
+    assert service.router.route_of(7).due_utc == dt.datetime(2024, 3, 4, 8, 15)  # read in the clock's zone
+
+
+def test_a_route_stored_before_due_times_were_kept_in_utc_escalates_when_due(config, store, channel, twilio):
+    from alerts.book import AlertBook
+    from alerts.router import MIGRATIONS
+    clock = ManualClock(dt.datetime(2024, 7, 4, 8, 0), "Europe/London")  # summer: 07:00 UTC
+    store.migrate("routing", MIGRATIONS[:2])  # the store as the release before left it
+    rec = AlertBook(store, clock).raise_alert(fall(clock))
+    with store.transaction() as conn:  # Jane was told at 08:00 and has until 08:15
+        conn.execute("INSERT INTO alert_routes (alert_id, household, status, position, contact_name, contact_phone, "
+                     "due_at) VALUES (?, 'smith', 'waiting', 1, 'Jane', ?, '2024-07-04T08:15:00')", (rec.id, JANE))
+    service = AlertService(config, store, clock, channel)
+    service.tick(clock.advance(dt.timedelta(minutes=14)))
+    assert twilio.sent_to(BOB) == []
+    service.tick(clock.advance(dt.timedelta(minutes=1)))
+    assert twilio.sent_to(BOB), "due at 08:15 London time, not 08:15 UTC"
+
+
+def test_an_escalation_due_across_the_clocks_going_back_is_on_time(config, store, channel, twilio):
+    """A fall reported at 01:50 on the night London's clocks go back: 15 minutes later the wall
+    clock says 01:05, and nobody has answered."""
+    clock = ManualClock(dt.datetime(2026, 10, 25, 1, 50), "Europe/London")  # a Sunday: Bob is first
+    service = AlertService(config, store, clock, channel)
+    rec = service.handle(fall(clock))
+    service.tick()
+    assert len(twilio.sent_to(BOB)) == 1
+    assert "escalates at 01:05" in service.book.history(rec.id)[-2].detail
+    service.tick(clock.advance(dt.timedelta(minutes=14)))
+    assert twilio.sent_to(SUE) == []
+    service.tick(clock.advance(dt.timedelta(minutes=1)))
+    assert clock.now() == dt.datetime(2026, 10, 25, 1, 5)
+    assert twilio.sent_to(SUE)[0].startswith("ESCALATED (Bob did not answer in 15 min). CRITICAL Mrs Smith")
 
 
 def test_an_all_clear_stops_the_ladder_and_tells_everyone_who_heard(service, twilio, clock):
