@@ -8,16 +8,19 @@
     eldercare alerts -c hub.toml test-sms +447700900123      # checks the Twilio setup end to end
 
 Everything is read from and written to the store named in the config, so it works next to a
-running hub (SQLite WAL); ``test-sms`` sends at once through the configured channel.
+running hub (SQLite WAL): an alert taken here goes no further up its ladder and its unsent SMS are
+dropped, as when it is taken by SMS. ``test-sms`` sends at once through the configured channel.
 """
 from __future__ import annotations
 
 import argparse
 import sys
 
-from alerts.book import OUTCOMES, STATES, AlertBook
+from alerts.book import OUTCOMES, STATES, AlertBook, AlertRecord
+from alerts.directory import Directory
 from alerts.outbox import STATES as OUTBOX_STATES
 from alerts.outbox import Outbox
+from alerts.router import Router
 from hub.clock import SystemClock
 from hub.config import load_config
 from hub.store import Store
@@ -62,9 +65,11 @@ def run(args: argparse.Namespace) -> int:
                       f"{r.state:<12}{who}  {r.alert.message}", file=out)
         elif args.action == "ack":
             r = book.acknowledge(args.code, by=args.by, via="terminal")
+            _stop_ladder(store, book, clock, r)
             print(f"alert {r.id}: {r.state} by {r.acknowledged_by} via {r.acknowledged_via}", file=out)
         elif args.action == "resolve":
             r = book.resolve(args.code, args.outcome, by=args.by, note=args.note)
+            _stop_ladder(store, book, clock, r)
             print(f"alert {r.id}: resolved ({OUTCOMES[r.outcome]}) by {r.resolved_by}", file=out)
         elif args.action == "history":
             for s in book.history(args.code):
@@ -83,3 +88,9 @@ def run(args: argparse.Namespace) -> int:
                 getattr(channel, "close", lambda: None)()
             print(f"sent through {channel.name}: {result.sid} ({result.status})", file=out)
     return 0
+
+
+def _stop_ladder(store: Store, book: AlertBook, clock: SystemClock, record: AlertRecord) -> None:
+    """What the running hub does when an alert is taken: no more escalation, its unsent SMS dropped
+    (all in the store, so the hub's next tick finds nothing left to send about it)."""
+    Router(store, book, Directory(store), Outbox(store, clock, channel=None), clock).taken(record)

@@ -1,6 +1,7 @@
 """``eldercare alerts`` and the demo's terminal acknowledgements."""
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import pytest
@@ -61,6 +62,21 @@ def test_list_ack_resolve_history_outbox(hub_toml, clock, capsys):
     assert f"Jane         {JANE}   sent" in capsys.readouterr().out
     assert main(["alerts", "-c", str(hub_toml), "ack", "999", "--by", "Jane"]) == 2
     assert "no alert 999" in capsys.readouterr().err
+
+
+def test_an_alert_taken_from_the_terminal_next_to_a_running_hub_sends_no_more_sms(hub_toml, clock):
+    """The hub has queued the SMS, not sent it yet (Twilio down, say), when the social worker takes
+    the alert at the hub's terminal."""
+    config = load_config(hub_toml)
+    printed = io.StringIO()
+    with Store(config.store.path) as store:
+        hub = AlertService(config, store, clock, ConsoleChannel(printed))
+        rec = hub.handle(Alert(clock.now(), "smith", "inactivity", "critical", "No movement since 07:10"))
+        assert main(["alerts", "-c", str(hub_toml), "ack", str(rec.id), "--by", "Jane"]) == 0
+        hub.tick(clock.advance(dt.timedelta(minutes=1)))  # its ladder not due yet
+        assert hub.outbox.messages(alert_id=rec.id)[0].state == "cancelled"
+        assert hub.router.route_of(rec.id).status == "done"
+    assert printed.getvalue() == "", "nothing sent about an alert already taken"
 
 
 def test_test_sms_goes_through_the_configured_twilio(hub_toml, twilio, monkeypatch, capsys):
