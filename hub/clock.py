@@ -16,7 +16,8 @@ class Clock(Protocol):
     """Something that tells the current local wall-clock time.
 
     ``zone`` is the zone of that wall time (``None``: the machine's own), so a time given with a
-    UTC offset (a device's payload) can be told as this clock would tell it.
+    UTC offset (a device's payload) can be told as this clock would tell it, and a deadline kept
+    in UTC (:func:`utc`) compared with it.
     """
 
     zone: dt.tzinfo | None
