@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from hub.alert import Alert
 from hub.clock import Clock
 from hub.errors import AlertStateError, NotFoundError
-from hub.events import format_time
+from hub.events import format_time, parse_time
 from hub.store import Store
 
 log = logging.getLogger(__name__)
@@ -309,16 +309,13 @@ class AlertBook:
                 log.exception("alert listener %r failed on %s of #%d", listener, action, record.id)
 
 
-def _time(text: str | None) -> dt.datetime | None:
-    return dt.datetime.fromisoformat(text) if text else None
-
 
 def _record(row: sqlite3.Row) -> AlertRecord:
     alert = Alert(time=dt.datetime.fromisoformat(row["alert_time"]), household=row["household"], kind=row["kind"],
                   severity=row["severity"], message=row["message"], technical=bool(row["technical"]),
                   condition=row["condition"], evidence=json.loads(row["evidence"]))
-    return AlertRecord(id=row["id"], alert=alert, state=row["state"], raised_at=_time(row["raised_at"]),
-                       acknowledged_by=row["acknowledged_by"], acknowledged_at=_time(row["acknowledged_at"]),
+    return AlertRecord(id=row["id"], alert=alert, state=row["state"], raised_at=parse_time(row["raised_at"]),
+                       acknowledged_by=row["acknowledged_by"], acknowledged_at=parse_time(row["acknowledged_at"]),
                        acknowledged_via=row["acknowledged_via"], resolved_by=row["resolved_by"],
-                       resolved_at=_time(row["resolved_at"]), outcome=row["outcome"], note=row["note"],
+                       resolved_at=parse_time(row["resolved_at"]), outcome=row["outcome"], note=row["note"],
                        over=row["over"])

@@ -13,8 +13,9 @@ States of a message::
 ``sending`` when the sending process starts (it died during the call) may or may not have gone
 out. :meth:`Outbox.recover_interrupted` makes it ``unknown`` and the next :meth:`Outbox.process`
 asks the channel whether Twilio holds a message with exactly that body for that number: if so the
-row takes its sid (no second SMS), if not it is sent. If Twilio cannot be asked the row stays ``unknown`` and is asked again
-later. A channel that cannot look up (the console) sends again: a duplicate beats a silence.
+row takes its sid (no second SMS), if not it is sent. If Twilio cannot be asked the row stays
+``unknown`` and is asked again later. A channel that cannot look up (the console) sends again: a
+duplicate beats a silence.
 
 A 5xx on create may mean Twilio queued the SMS anyway. We retry it (a person who may have fallen
 matters more than a duplicate text) and mark the row ``possible_duplicate`` so the panel can say so.
@@ -35,7 +36,7 @@ from dataclasses import dataclass
 from alerts.channel import Channel
 from hub.clock import Clock, from_utc, utc
 from hub.errors import DeliveryError, NotFoundError
-from hub.events import format_time
+from hub.events import format_time, parse_time
 from hub.store import Store
 
 log = logging.getLogger(__name__)
@@ -151,7 +152,7 @@ class Outbox:
             rows = conn.execute(f"SELECT id, next_attempt_at FROM outbox WHERE next_attempt_utc IS NULL AND state IN "
                                 f"({', '.join('?' * len(WAITING))})", WAITING).fetchall()
             conn.executemany("UPDATE outbox SET next_attempt_utc=? WHERE id=?",
-                             [(format_time(self._utc(_time(due))), message_id) for message_id, due in rows])
+                             [(format_time(self._utc(parse_time(due))), message_id) for message_id, due in rows])
 
     def _utc(self, now: dt.datetime) -> dt.datetime:
         return utc(now, self._clock.zone)
@@ -357,15 +358,12 @@ class Outbox:
                 log.exception("outbox listener failed on %s of #%d", event, message_id)
 
 
-def _time(text: str | None) -> dt.datetime | None:
-    return dt.datetime.fromisoformat(text) if text else None
-
 
 def _message(r) -> OutboxMessage:
     return OutboxMessage(
         id=r["id"], alert_id=r["alert_id"], household=r["household"], recipient=r["recipient"], phone=r["phone"],
         body=r["body"], purpose=r["purpose"], state=r["state"], attempts=r["attempts"],
-        created_at=_time(r["created_at"]), next_attempt_at=_time(r["next_attempt_at"]),
-        last_attempt_at=_time(r["last_attempt_at"]), sent_at=_time(r["sent_at"]), sid=r["sid"],
+        created_at=parse_time(r["created_at"]), next_attempt_at=parse_time(r["next_attempt_at"]),
+        last_attempt_at=parse_time(r["last_attempt_at"]), sent_at=parse_time(r["sent_at"]), sid=r["sid"],
         delivery_status=r["delivery_status"], error_code=r["error_code"], last_error=r["last_error"],
         possible_duplicate=bool(r["possible_duplicate"]))

@@ -33,7 +33,7 @@ from alerts.outbox import Outbox
 from alerts.rota import QuietHours, on_duty
 from hub.clock import Clock, from_utc, utc
 from hub.errors import NotFoundError
-from hub.events import format_time
+from hub.events import format_time, parse_time
 from hub.store import Store
 
 log = logging.getLogger(__name__)
@@ -169,7 +169,7 @@ class Router:
             rows = conn.execute("SELECT alert_id, due_at FROM alert_routes WHERE due_utc IS NULL AND due_at IS NOT "
                                 "NULL AND status IN ('held', 'waiting')").fetchall()
             conn.executemany("UPDATE alert_routes SET due_utc=? WHERE alert_id=?",
-                             [(format_time(self.utc(_time(due))), alert_id) for alert_id, due in rows])
+                             [(format_time(self.utc(parse_time(due))), alert_id) for alert_id, due in rows])
 
     def utc(self, now: dt.datetime) -> dt.datetime:
         """``now``, a wall-clock time of this router's clock, in UTC."""
@@ -224,7 +224,7 @@ class Router:
                 return
             with self._store.transaction() as conn:
                 conn.execute("UPDATE alert_routes SET due_at=?, due_utc=?, reason=? WHERE alert_id=?",
-                             (format_time(now), format_time(self.utc(now)), why, alert_id))
+                             (*self._due(self.utc(now)), why, alert_id))
             self._decide(self._book.get(alert_id), self.route_of(alert_id), now)
 
     def taken(self, record: AlertRecord) -> None:
@@ -275,7 +275,7 @@ class Router:
     def _postpone(self, record: AlertRecord, route: Route | None, decision: Decision, now: dt.datetime) -> None:
         with self._store.transaction() as conn:
             conn.execute("UPDATE alert_routes SET due_at=?, due_utc=? WHERE alert_id=?",
-                         (format_time(decision.until), format_time(self.utc(decision.until)), record.id))
+                         (*self._due(self.utc(decision.until)), record.id))
 
     def _close(self, record: AlertRecord, route: Route | None, decision: Decision, now: dt.datetime) -> None:
         if route is None:
@@ -353,7 +353,6 @@ class Router:
                 self._save(record, status, position=position, contact=contact, notified_at=notified_at,
                            due_utc=due_utc, round_=round_, conn=conn)
             return
-        due_at = from_utc(due_utc, self._clock.zone) if due_utc else None
         conn.execute(
             "INSERT INTO alert_routes (alert_id, household, status, position, contact_name, contact_phone, "
             "notified_at, due_at, due_utc, reason, round) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '', ?) "
@@ -365,7 +364,14 @@ class Router:
             "notified_at), due_at=excluded.due_at, due_utc=excluded.due_utc, reason=''",
             (record.id, record.household, status, position, contact.name if contact else "",
              contact.phone if contact else "", format_time(notified_at) if notified_at else None,
-             format_time(due_at) if due_at else None, format_time(due_utc) if due_utc else None, round_))
+             *self._due(due_utc), round_))
+
+    def _due(self, due_utc: dt.datetime | None) -> tuple[str | None, str | None]:
+        """A due time in UTC as the route's (``due_at``, ``due_utc``) column values: the wall-clock
+        time people read, and the UTC time that is compared."""
+        if due_utc is None:
+            return None, None
+        return format_time(from_utc(due_utc, self._clock.zone)), format_time(due_utc)
 
     def _next_contact(self, record: AlertRecord, after: int, now: dt.datetime) -> Contact | None:
         """The next person after ``after`` who is on duty; if none is, the next one at all (never nobody).
@@ -387,11 +393,8 @@ class Router:
             return household
 
 
-def _time(text: str | None) -> dt.datetime | None:
-    return dt.datetime.fromisoformat(text) if text else None
-
 
 def _route(row) -> Route:
     return Route(row["alert_id"], row["household"], row["status"], row["position"], row["contact_name"],
-                 row["contact_phone"], _time(row["notified_at"]), _time(row["due_at"]), row["reason"], row["round"],
-                 _time(row["due_utc"]))
+                 row["contact_phone"], parse_time(row["notified_at"]), parse_time(row["due_at"]), row["reason"],
+                 row["round"], parse_time(row["due_utc"]))

@@ -11,15 +11,14 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from hub.events import parse_time
+
 SEVERITIES = ("critical", "high", "medium", "low")
 
 
 def _iso(when: dt.datetime | None) -> str | None:
     return when.isoformat(timespec="seconds") if when else None
 
-
-def _from_iso(text: str | None) -> dt.datetime | None:
-    return dt.datetime.fromisoformat(text) if text else None
 
 
 @dataclass(frozen=True)
@@ -75,7 +74,7 @@ class Alert:
             technical=bool(data.get("technical", False)),
             condition=data.get("condition", ""),
             evidence=dict(data.get("evidence", {})),
-            since=_from_iso(data.get("since")),
+            since=parse_time(data.get("since")),
         )
 
 
@@ -105,4 +104,4 @@ class AllClear:
         """Rebuild the notice from its JSON object."""
         return cls(time=dt.datetime.fromisoformat(data["time"]), household=data.get("household", ""),
                    condition=data["condition"], message=data.get("message", ""),
-                   since=_from_iso(data.get("since")))
+                   since=parse_time(data.get("since")))

@@ -33,6 +33,11 @@ def format_time(when: dt.datetime) -> str:
     return when.isoformat(timespec="microseconds" if when.microsecond else "seconds")
 
 
+def parse_time(text: str | None) -> dt.datetime | None:
+    """A time stored as ISO 8601 text (:func:`format_time`), or ``None`` for none stored."""
+    return dt.datetime.fromisoformat(text) if text else None
+
+
 @dataclass(frozen=True, slots=True)
 class Event:
     """One sensor reading in one home.

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from hub.events import parse_time
 from hub.store import Store
 
 OFFICE_MIGRATIONS: tuple[str, ...] = (
@@ -83,13 +84,10 @@ def has_office_tables(store: Store) -> bool:
     return bool(store.query("SELECT 1 FROM sqlite_master WHERE type='table' AND name='hub_status'"))
 
 
-def _time(text: str | None) -> dt.datetime | None:
-    return dt.datetime.fromisoformat(text) if text else None
-
 
 def _status(row) -> HubStatus:
-    return HubStatus(row["household"], row["state"], _time(row["since"]), _time(row["last_seen"]),
-                     _time(row["outage_since"]), row["outage_alert"])
+    return HubStatus(row["household"], row["state"], parse_time(row["since"]), parse_time(row["last_seen"]),
+                     parse_time(row["outage_since"]), row["outage_alert"])
 
 
 def hub_statuses(store: Store) -> list[HubStatus]:
@@ -127,5 +125,5 @@ def reported_sensors(store: Store, household: str) -> list[ReportedSensor]:
         return []
     rows = store.query("SELECT household, sensor, kind, room, last_seen, battery, online, updated "
                        "FROM office_sensor_health WHERE household=? ORDER BY sensor", (household,))
-    return [ReportedSensor(r[0], r[1], r[2], r[3], _time(r[4]), r[5], None if r[6] is None else bool(r[6]),
-                           _time(r[7])) for r in rows]
+    return [ReportedSensor(r[0], r[1], r[2], r[3], parse_time(r[4]), r[5], None if r[6] is None else bool(r[6]),
+                           parse_time(r[7])) for r in rows]
