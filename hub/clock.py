@@ -2,8 +2,9 @@
 
 All times are the home's local wall-clock time as naive ``datetime`` objects: the routine is about
 the hour of day as the resident lives it, and the canonical event CSV carries no offset. Deadlines
-(an escalation, an SMS retry) are compared in UTC (:func:`utc`), so the clocks going back cannot
-put them off by an hour.
+(an escalation, an SMS retry) are compared in UTC (:func:`utc`), and how long something lasted (a
+silence, a sensor's quiet) is real time (:func:`elapsed`), so the clocks changing cannot put an
+alert off, or bring it on, by an hour.
 """
 from __future__ import annotations
 
@@ -60,18 +61,13 @@ class ManualClock:
     def set(self, when: dt.datetime) -> None:
         """Move the clock to ``when``; it never runs backwards."""
         # in UTC the wall time is the real time (and a replay sets the clock for every reading)
-        earlier = (when < self._now if self.zone is dt.timezone.utc
-                   else utc(when, self.zone) < utc(self._now, self.zone))
-        if earlier:
+        if elapsed(self._now, when, self.zone) < dt.timedelta(0):
             raise ValueError(f"clock cannot go back from {self._now} to {when}")
         self._now = when
 
     def advance(self, delta: dt.timedelta) -> dt.datetime:
         """Move the clock forward by ``delta`` of real time and return the new wall time."""
-        if self.zone is dt.timezone.utc:
-            self._now += delta
-        else:
-            self._now = from_utc(utc(self._now, self.zone) + delta, self.zone)
+        self._now = later_by(self._now, delta, self.zone)
         return self._now
 
 
@@ -94,3 +90,21 @@ def utc(when: dt.datetime, zone: dt.tzinfo | None) -> dt.datetime:
 def from_utc(when: dt.datetime, zone: dt.tzinfo | None) -> dt.datetime:
     """The naive wall-clock time in ``zone`` of ``when``, a naive UTC time (the reverse of :func:`utc`)."""
     return wall_time(when.replace(tzinfo=dt.timezone.utc), zone)
+
+
+def elapsed(earlier: dt.datetime, later: dt.datetime, zone: dt.tzinfo | None) -> dt.timedelta:
+    """The real time from ``earlier`` to ``later``, two naive wall-clock times in ``zone``.
+
+    Subtracting wall-clock times is an hour off across the clocks changing: a night's silence
+    would look an hour longer in spring (an alert too soon) and shorter in autumn (too late).
+    """
+    if zone is dt.timezone.utc:  # a replay's clock: the wall time is the real time, and this is hot
+        return later - earlier
+    return utc(later, zone) - utc(earlier, zone)
+
+
+def later_by(when: dt.datetime, delta: dt.timedelta, zone: dt.tzinfo | None) -> dt.datetime:
+    """The wall-clock time in ``zone`` ``delta`` of real time after ``when`` (the reverse of :func:`elapsed`)."""
+    if zone is dt.timezone.utc:
+        return when + delta
+    return from_utc(utc(when, zone) + delta, zone)

@@ -17,6 +17,7 @@ import numpy as np
 from analytics.history_stats import SLOT_MIN, SLOTS
 from analytics.routine import Routine
 from analytics.state import HomeState
+from hub.clock import elapsed, later_by
 from hub.config import DetectionConfig
 
 
@@ -48,6 +49,16 @@ class Context:
     name: str = ""
     #: conditions raised and not cleared since: told already, whatever the detector was rebuilt from
     raised: AbstractSet[str] = frozenset()
+    #: the zone of the wall-clock times (``Clock.zone``), for real durations across the clocks changing
+    zone: dt.tzinfo | None = dt.timezone.utc
+
+    def minutes_since(self, when: dt.datetime) -> float:
+        """Real minutes from ``when`` (a wall-clock time) to now, however the clocks changed between."""
+        return elapsed(when, self.now, self.zone).total_seconds() / 60
+
+    def minutes_from_now(self, minutes: float) -> dt.datetime:
+        """The wall-clock time ``minutes`` of real time from now."""
+        return later_by(self.now, dt.timedelta(minutes=minutes), self.zone)
 
 
 class Detector(Protocol):

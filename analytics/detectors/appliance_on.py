@@ -79,10 +79,10 @@ class ApplianceOn:
             if held is not None and held[0] == since:
                 found.append(held[1])  # still on since the alert: the same condition holds
                 continue
-            on_min = (now - since).total_seconds() / 60
+            on_min = ctx.minutes_since(since)
             limit = self.limits.get(sensor, self.prior)
             other = s.last_activation if s.last_activation_sensor != sensor else since
-            still = other is not None and (now - other).total_seconds() / 60 >= self.still
+            still = other is not None and ctx.minutes_since(other) >= self.still
             if still:  # but an on-time seen before in normal life is no sign of trouble (a long film)
                 limit = max(self.still_floor, limit / 2, self.longest.get(sensor, 0.0))
             if on_min < limit:

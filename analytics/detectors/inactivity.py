@@ -68,9 +68,9 @@ RESUMED_ACTIVATIONS = 3
 NIGHT_FROM_HOUR = 22
 
 
-def _since(when: dt.datetime, now: dt.datetime) -> str:
+def _since(when: dt.datetime, now: dt.datetime, minutes: float) -> str:
     """``since 10:42 (3 h 05 min)``."""
-    return f"since {moment(when, now)} ({duration((now - when).total_seconds() / 60)})"
+    return f"since {moment(when, now)} ({duration(minutes)})"
 
 
 class Inactivity:
@@ -124,9 +124,10 @@ class Inactivity:
             a = np.asarray(rows, dtype=float).reshape(24, 2)
             self.by_hour[sensor] = (a[:, 0], a[:, 1])
         self.usual_wake_min = wake_times(routine).median
-        #: the last activity before the silence already raised, and when it was raised
+        #: the last activity before the silence already raised
         self._raised_for: dt.datetime | None = None
-        self._raised_at: dt.datetime | None = None
+        #: the "since 10:42 (3 h 05 min)" told when it was raised, brought up to date while it holds
+        self._raised_since = ""
 
     @staticmethod
     def _limits(per_day, home, k, margin_min, floor_min, ceiling_min, prior_days):
@@ -172,24 +173,25 @@ class Inactivity:
         """Raise the silence ("No movement at home since ...", then ``detail``) and hold it until the
         home is active again."""
         s = ctx.state
-        msg = f"No movement at home {_since(s.last_activation, ctx.now)}.{detail}"
+        since = _since(s.last_activation, ctx.now, quiet)
+        msg = f"No movement at home {since}.{detail}"
         severity = "critical" if 7 * 60 <= minute_of_day(s.last_activation) < 22 * 60 else "high"
         self._raised = Finding("inactivity", "inactivity", severity, sms_text(msg), evidence={
             "last_activity": s.last_activation.isoformat(), "quiet_min": round(quiet), "limit_min": round(limit),
             "days": self.n_days, "last_sensor": s.last_activation_sensor, "last_room": s.last_activation_room,
             **evidence}, since=s.last_activation)
-        self._raised_for, self._raised_at = s.last_activation, ctx.now
+        self._raised_for, self._raised_since = s.last_activation, since
         return [self._raised]
 
-    def _still_raised(self, s: HomeState, now: dt.datetime) -> Finding:
+    def _still_raised(self, ctx: Context) -> Finding:
         """The finding already raised, its time and duration brought up to ``now``: the engine
         hands it on late when another silence alert held it back (no_wake until evening), unless
         the resident has moved since (then it is only held, not to be told)."""
         f, since = self._raised, self._raised_for
-        quiet = (now - since).total_seconds() / 60
-        message = sms_text(f.message.replace(_since(since, self._raised_at), _since(since, now), 1))
+        quiet = ctx.minutes_since(since)
+        message = sms_text(f.message.replace(self._raised_since, _since(since, ctx.now, quiet), 1))
         return replace(f, message=message, evidence={**f.evidence, "quiet_min": round(quiet)},
-                       stale=s.last_activation != since)
+                       stale=ctx.state.last_activation != since)
 
     def _asleep(self, since: dt.datetime, now: dt.datetime) -> bool:
         """Whether a quiet spell begun at ``since`` is the night's sleep and the resident is not
@@ -209,9 +211,9 @@ class Inactivity:
         if s.last_activation is None:
             return []
         if self._raised_for is not None and not self._resumed(s, now):
-            return [self._still_raised(s, now)]
+            return [self._still_raised(ctx)]
         self._raised_for = None
-        quiet = (now - s.last_activation).total_seconds() / 60
+        quiet = ctx.minutes_since(s.last_activation)
         if s.out:
             if quiet < self.out_limit:
                 return []

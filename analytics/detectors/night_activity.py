@@ -25,6 +25,8 @@ from analytics.state import activity_day
 
 #: kinds of sensor a person sets off by walking past or through (not appliances, mats or flushes)
 MOVEMENT_KINDS = ("motion", "door", "contact", "light")
+#: a front door opened within this many minutes is still news at night
+DOOR_RECENT_MIN = 30.0
 
 
 def _most_around(per_night: np.ndarray, window_slots: int) -> np.ndarray:
@@ -81,7 +83,7 @@ class NightActivity:
             return []
         cond = f"night_activity:{activity_day(now).isoformat()}"
         door, sensor = next(((t, d) for t, was_out, d in reversed(s.front_door_events)
-                             if 0 < (now - t).total_seconds() <= 1800 and not was_out), (None, ""))
+                             if 0 < ctx.minutes_since(t) <= DOOR_RECENT_MIN and not was_out), (None, ""))
         if door is not None and self._is_night(minute_of_day(door)) and self._door_unusual(minute_of_day(door)):
             still_open = sensor in s.on_since
             state = "It is still open." if still_open else "It was shut again."

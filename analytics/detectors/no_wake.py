@@ -27,7 +27,7 @@ MIN_WAKES = 3
 #: give up the morning check at this hour: inactivity covers the rest of the day
 LAST_CHECK_HOUR = 21
 #: a trip out of bed that ended back in the bed or bedroom this long ago was not getting up
-BACK_IN_BED = dt.timedelta(minutes=30)
+BACK_IN_BED_MIN = 30.0
 
 
 class WakeTimes(NamedTuple):
@@ -67,7 +67,8 @@ class NoWake:
         night_end = dt.datetime.combine(now.date(), dt.time(NIGHT_END_HOUR))
         up = s.last_up is not None and s.last_up >= night_end
         back_in_bed = (up and not s.up_today(now) and minute_of_day(s.last_up) < self.p90
-                       and s.last_in_bed is not None and s.last_in_bed > s.last_up and now - s.last_up >= BACK_IN_BED)
+                       and s.last_in_bed is not None and s.last_in_bed > s.last_up
+                       and ctx.minutes_since(s.last_up) >= BACK_IN_BED_MIN)
         if up and not back_in_bed:
             return []
         if back_in_bed:

@@ -23,13 +23,12 @@ unused is normal.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Set as AbstractSet
+from collections.abc import Callable
 
 from analytics.detectors import Context, Finding
 from analytics.explain import duration, moment, sms_text
 from analytics.history_stats import LONE_MIN_ACTIVE
 from analytics.routine import SILENCE_FACTOR, SILENCE_FLOOR_MIN, Routine, silence_limit
-from analytics.state import HomeState
 from hub.events import ACTIVITY_KINDS
 
 
@@ -66,7 +65,7 @@ class SensorHealth:
         s, now = ctx.state, ctx.now
         found = [self._finding(f"{OFFLINE}{sensor}", since, lambda: _offline(sensor, since, now))
                  for sensor, since in s.unavailable.items()]
-        found.extend(self._silent(s, now, ctx.raised))
+        found.extend(self._silent(ctx))
         found.extend(self._finding(f"battery_low:{sensor}", pct, lambda: _battery_low(sensor, pct))
                      for sensor, pct in s.battery.items() if pct < self.battery_pct)
         lone = s.lone_sensor(now) if self.judge_alone else None
@@ -89,10 +88,11 @@ class SensorHealth:
             built = self._built[condition] = (source, build())
         return built[1]
 
-    def _silent(self, s: HomeState, now: dt.datetime, raised: AbstractSet[str]) -> list[Finding]:
+    def _silent(self, ctx: Context) -> list[Finding]:
         """Findings for the sensors silent beyond their limit while the resident is not."""
-        if self._due is None or now >= self._due:
-            self._rescan(s, now)
+        s, now = ctx.state, ctx.now
+        if self._due is None or ctx.minutes_since(self._due) >= 0:
+            self._rescan(ctx)
         if not self._overdue:
             return []
         found = []
@@ -101,15 +101,15 @@ class SensorHealth:
         newest = s.last_activation or now
         # silent while the resident was at home and active: back from days away, every sensor they
         # have not passed yet is not broken
-        back = (now - s.active_since).total_seconds() / 60 if s.active_since else 0.0
+        back = ctx.minutes_since(s.active_since) if s.active_since else 0.0
         for sensor in self._overdue:
             last = s.last_report[sensor]
-            silent = (now - last).total_seconds() / 60
+            silent = ctx.minutes_since(last)
             limit = self.limit_min.get(sensor, self.floor_min)
             if min(silent, back) < limit or sensor in s.unavailable:
                 continue
             condition = f"{OFFLINE}{sensor}"
-            if (now - newest).total_seconds() / 60 >= limit / 2 and condition not in raised:
+            if ctx.minutes_since(newest) >= limit / 2 and condition not in ctx.raised:
                 # the resident is quiet: a quiet home, judged by the resident's detectors (a sensor
                 # already reported stays reported: the resident sitting still does not mend it)
                 continue
@@ -125,21 +125,21 @@ class SensorHealth:
                        evidence={"sensor": sensor, "last_report": last.isoformat(),
                                  "silent_min": round(silent), "limit_min": round(limit)})
 
-    def _rescan(self, s: HomeState, now: dt.datetime) -> None:
+    def _rescan(self, ctx: Context) -> None:
         """Sort the sensors into those over their limit now and the rest, and note when the first
         of the rest can be over its own; until then only the first kind need looking at (this runs
         on every reading of a busy home). Reports only move a sensor's time later, so the note
         stays a safe lower bound."""
         self._overdue = []
         # a sensor first heard after now is silent at least the floor before it can be due
-        due = now + dt.timedelta(minutes=self.floor_min)
-        for sensor, last in s.last_report.items():
-            at = last + dt.timedelta(minutes=self.limit_min.get(sensor, self.floor_min))
-            if at <= now:
+        soonest = self.floor_min
+        for sensor, last in ctx.state.last_report.items():
+            left = self.limit_min.get(sensor, self.floor_min) - ctx.minutes_since(last)
+            if left <= 0:
                 self._overdue.append(sensor)
             else:
-                due = min(due, at)
-        self._due = due
+                soonest = min(soonest, left)
+        self._due = ctx.minutes_from_now(soonest)
 
 
 def _offline(sensor: str, since: dt.datetime, now: dt.datetime) -> Finding:

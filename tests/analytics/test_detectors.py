@@ -18,6 +18,7 @@ from analytics.detectors.night_activity import NightActivity
 from analytics.detectors.no_wake import NoWake
 from analytics.detectors.sensor_health import SensorHealth
 from analytics.engine import Engine
+from analytics.explain import duration
 from analytics.replay import drive, replay
 from analytics.routine import learn
 from hardware.decoders import zigbee2mqtt
@@ -65,6 +66,31 @@ def test_collapse_is_caught_within_two_hours(routine, history):
     assert alerts[0].time - last <= dt.timedelta(hours=2)
     assert alerts[0].severity == "critical"
     assert len([a for a in alerts if a.kind == "inactivity"]) == 1  # one condition, one alert
+
+
+@pytest.mark.parametrize("day,clock_change_min", [(dt.date(2026, 3, 29), 60), (dt.date(2026, 10, 25), -60)])
+def test_a_silence_across_the_clocks_changing_is_told_in_real_time(day, clock_change_min):
+    """Down in the bathroom at 01:30 on the night the clocks change, found at the usual get-up
+    time: the silence is an hour shorter than the wall clock says in spring, an hour longer in autumn."""
+    history = homes.history(21, start=day - dt.timedelta(days=21))
+    routine = learn(history, "test-home")
+    midnight = dt.datetime.combine(day, dt.time())
+    clock = ManualClock(midnight, "Europe/Amsterdam")
+    engine = Engine(routine, clock, household="test-home", detectors=[Inactivity(routine)])
+    engine.prime(history + [e for e in homes.normal_day(day, random.Random(5)) if e.time < midnight.replace(hour=1)])
+    fall = midnight.replace(hour=1, minute=30)
+    assert engine.on_event(Event(fall, "bathroom_pir", "motion", 1.0)) == []
+    alerts = []
+    for _ in range(12 * 60):  # every minute until noon, as the hub's scheduler ticks
+        clock.advance(dt.timedelta(minutes=1))
+        alerts += engine.tick()
+        if alerts:
+            break
+    assert [a.kind for a in alerts] == ["inactivity"]
+    on_the_wall = (alerts[0].time - fall).total_seconds() / 60
+    real = on_the_wall - clock_change_min
+    assert alerts[0].evidence["quiet_min"] == round(real)
+    assert f"since 01:30 ({duration(real)})" in alerts[0].message
 
 
 def test_no_wake_deadline_follows_the_learned_get_up_time(routine):
@@ -212,6 +238,31 @@ def test_silent_sensor_is_offline_only_while_others_still_report(routine, histor
     alerts = list(drive(engine, clock, events, MIDNIGHT + dt.timedelta(hours=23)))
     assert [a.condition for a in alerts] == ["sensor_offline:kettle"]
     assert alerts[0].technical
+
+
+def test_a_sensor_dead_as_the_clocks_go_back_is_reported_an_hour_after_not_two():
+    """A motion sensor with a 15-minute heartbeat (an hour's limit) dies at 02:50 summer time, the
+    night the clocks go back from 03:00 to 02:00: reported at the second 02:50, an hour later, not
+    at 03:50, two hours later."""
+    day = dt.date(2026, 10, 25)
+    history = homes.history(21, start=day - dt.timedelta(days=21))
+    first, midnight = history[0].time, dt.datetime.combine(day, dt.time())
+    history = sorted(history + [Event(first + dt.timedelta(minutes=15 * i), "hall_pir", "battery", 80.0)
+                                for i in range((midnight - first) // dt.timedelta(minutes=15))], key=lambda e: e.time)
+    routine = learn(history, "test-home")
+    death = midnight.replace(hour=2, minute=50)
+    clock = ManualClock(death, "Europe/Amsterdam")
+    engine = Engine(routine, clock, detectors=[SensorHealth(routine)])
+    engine.prime(history)
+    assert engine.on_event(Event(death, "hall_pir", "battery", 80.0)) == []
+    alerts = []
+    for minute in range(3 * 60):  # the resident turns in bed every 10 minutes; the hub ticks every minute
+        now = clock.advance(dt.timedelta(minutes=1))
+        alerts += engine.on_event(Event(now, "bed_mat", "pressure", 1.0)) if minute % 10 == 0 else engine.tick()
+        if alerts:
+            break
+    assert [a.condition for a in alerts] == ["sensor_offline:hall_pir"]
+    assert (alerts[0].time, alerts[0].time.fold) == (death, 1)
 
 
 def _days_without(engine, clock, first, n, drop):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -245,6 +246,20 @@ def test_a_stove_left_on_with_nobody_moving_is_reported_after_an_hour_with_someo
     assert ApplianceOn(routine).check(Context(about, t0 + dt.timedelta(minutes=119))) == []
     found = ApplianceOn(routine).check(Context(about, t0 + dt.timedelta(minutes=121)))
     assert [(f.kind, f.severity) for f in found] == [("appliance_on", "medium")]
+
+
+def test_a_stove_on_across_the_clocks_going_forward_is_judged_by_the_real_time_on():
+    """Switched on at 01:30 on the night of summer time, nobody moving: at 03:29 by the clock it has
+    been on 59 minutes, not two hours, and the hour's wait is not over."""
+    amsterdam = ZoneInfo("Europe/Amsterdam")
+    t0 = dt.datetime(2026, 3, 29, 1, 30)
+    routine = empty_routine("h")
+    routine.appliance_minutes = {"stove": [8.0] * 12}
+    detector = ApplianceOn(routine)
+    assert detector.check(Context(_state_with("stove", t0), dt.datetime(2026, 3, 29, 3, 29), zone=amsterdam)) == []
+    found = detector.check(Context(_state_with("stove", t0), dt.datetime(2026, 3, 29, 3, 31), zone=amsterdam))
+    assert [(f.kind, f.evidence["on_min"]) for f in found] == [("appliance_on", 61)]
+    assert "since 01:30 (1 h 01 min)" in found[0].message
 
 
 def test_nobody_moving_shortens_the_wait_but_not_below_the_longest_normal_use():
