@@ -23,7 +23,7 @@ import numpy as np
 
 from analytics.detectors import Context, Detector, Finding, default_detectors, resident_detectors
 from analytics.detectors.sensor_health import OFFLINE, SensorHealth
-from analytics.explain import clock, duration, place, sms_text, thing, who, who_cap
+from analytics.explain import clock, duration, place, sensors_called, sms_text, thing, who, who_cap
 from analytics.routine import ABSENT_RATIO, SILENCE_FLOOR_MIN, Routine, silence_limit
 from analytics.state import HomeState, activity_day
 from hub.alert import Alert, AllClear
@@ -286,9 +286,8 @@ class Engine:
         resident be in its room."""
         notes = []
         if self._blind:
-            names = self._names(self._blind)
-            sensors, it = ("sensor is", "it") if len(self._blind) == 1 else ("sensors are", "them")
-            notes.append(f"The {names} {sensors} offline: judged without {it}.")
+            verb, it = ("is", "it") if len(self._blind) == 1 else ("are", "them")
+            notes.append(f"The {self._sensors(self._blind)} {verb} offline: judged without {it}.")
             evidence = {**evidence, "judged_without": sorted(self._blind)}
         longest, kinds, last = self.routine.sensor_max_silence, self.routine.sensor_kinds, self.state.last_report
         # on a timer: its offline limit is the heartbeat's, shorter than the day a silent room gets
@@ -301,15 +300,15 @@ class Engine:
         if late:
             since = clock(min(last[s] for s in late))
             if len(late) == 1:
-                notes.append(f"The {self._names(late)} sensor has sent nothing since {since}, longer than "
+                notes.append(f"The {self._sensors(late)} has sent nothing since {since}, longer than "
                              f"ever ({duration(longest[late[0]])}): it may have failed.")
             else:
-                notes.append(f"The {self._names(late)} sensors have sent nothing since {since}, longer "
+                notes.append(f"The {self._sensors(late)} have sent nothing since {since}, longer "
                              f"than ever: they may have failed.")
             evidence = {**evidence, "sensors_overdue": late}
         return (sms_text(" ".join([message, *notes])), evidence) if notes else (message, evidence)
 
-    def _names(self, sensors: Iterable[str]) -> str:
-        """``living room`` or ``hall and living room``: what a carer calls where the sensors are."""
-        names = [thing(s, self.state.rooms.get(s, "")) for s in sorted(sensors)]
-        return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    def _sensors(self, sensors: Iterable[str]) -> str:
+        """``living room sensor``, ``hall and living room sensors``, ``sensor 23``: the sensors as a
+        carer calls them, by where they are."""
+        return sensors_called([thing(s, self.state.rooms.get(s, "")) for s in sorted(sensors)])

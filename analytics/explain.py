@@ -103,6 +103,14 @@ def thing(sensor: str, room: str = "") -> str:
     return f"{' '.join(words)} in the {where}" if words else where
 
 
+def sensors_called(things: list[str]) -> str:
+    """Sensors named by what they are on (:func:`thing`): ``living room sensor``, ``hall and
+    kitchen sensors``; one already called a sensor (``sensor 23``) is not a "sensor 23 sensor"."""
+    if len(things) > 1:
+        return ", ".join(things[:-1]) + " and " + things[-1] + " sensors"
+    return things[0] if "sensor" in things[0].lower().split() else f"{things[0]} sensor"
+
+
 def last_seen(sensor: str, room: str = "") -> str:
     """``Last seen in the kitchen.`` (room known) or ``Last activity: hall bathroom door.``"""
     return f"Last seen in the {place(sensor, room)}." if room else f"Last activity: {place(sensor)}."
