@@ -23,7 +23,8 @@ import numpy as np
 
 from analytics.detectors import Context, Detector, Finding, default_detectors, resident_detectors
 from analytics.detectors.sensor_health import OFFLINE, SensorHealth
-from analytics.explain import clock, duration, place, sensors_called, sms_text, thing, who, who_cap
+from analytics.explain import (clock, duration, place, sensor_called, sensors_called, sms_text, thing, who,
+                               who_cap)
 from analytics.routine import ABSENT_RATIO, SILENCE_FLOOR_MIN, Routine, silence_limit
 from analytics.state import HomeState, activity_day
 from hub.alert import Alert, AllClear
@@ -233,7 +234,7 @@ class Engine:
             heard = s.last_report.get(sensor)
             if heard is None or heard <= alert.time or sensor in s.unavailable:
                 return None
-            message = f"Sensor {sensor} is reporting again ({clock(heard)})."
+            message = f"The {sensor_called(sensor, s.rooms.get(sensor, ''))} is reporting again ({clock(heard)})."
         else:
             return None
         return AllClear(now, self.household, alert.condition, sms_text(message), since=alert.since)

@@ -104,11 +104,21 @@ def thing(sensor: str, room: str = "") -> str:
 
 
 def sensors_called(things: list[str]) -> str:
-    """Sensors named by what they are on (:func:`thing`): ``living room sensor``, ``hall and
-    kitchen sensors``; one already called a sensor (``sensor 23``) is not a "sensor 23 sensor"."""
+    """Sensors named by what they are on (:func:`thing`): ``living room sensor``, ``fridge sensor in
+    the kitchen``, ``hall and kitchen sensors``; one already called a sensor (``sensor 23``) is not
+    a "sensor 23 sensor"."""
     if len(things) > 1:
         return ", ".join(things[:-1]) + " and " + things[-1] + " sensors"
-    return things[0] if "sensor" in things[0].lower().split() else f"{things[0]} sensor"
+    what, _, where = things[0].partition(" in the ")
+    called = what if "sensor" in what.lower().split() else f"{what} sensor"
+    return f"{called} in the {where}" if where else called
+
+
+def sensor_called(sensor: str, room: str = "") -> str:
+    """A sensor as both a carer and the installer know it, ``hall sensor (hall_pir)``: what it is
+    on, then the name it was installed under (left out when that is the same)."""
+    called = sensors_called([thing(sensor, room)])
+    return called if called in (sensor, f"{sensor} sensor") else f"{called} ({sensor})"
 
 
 def last_seen(sensor: str, room: str = "") -> str:

@@ -27,7 +27,7 @@ import datetime as dt
 import numpy as np
 
 from analytics.detectors import Context, Finding
-from analytics.explain import duration, moment, sms_text, thing, who
+from analytics.explain import duration, moment, sensor_called, sms_text, thing, who
 from analytics.routine import Routine
 
 
@@ -91,11 +91,12 @@ class ApplianceOn:
             if sensor in self.often_long or limit >= self.stuck_min:
                 if sensor in self.often_long:
                     times, uses = self.often_long[sensor]
-                    msg = (f"The {sensor} sensor has reported on {on_for}. "
+                    msg = (f"The {sensor_called(sensor, s.rooms.get(sensor, ''))} has reported on {on_for}. "
                            f"It often stays on for hours ({times} of {uses} uses), so it may be left open "
                            f"rather than running. Check the sensor or the appliance.")
                 else:
-                    msg = f"The {sensor} sensor has reported on {on_for}, longer than it ever did. Check the sensor."
+                    msg = (f"The {sensor_called(sensor, s.rooms.get(sensor, ''))} has reported on {on_for}, "
+                           f"longer than it ever did. Check the sensor.")
                 finding = Finding(f"sensor_stuck:{sensor}", "sensor_stuck", "low", sms_text(msg), technical=True,
                                   since=since,
                                   evidence={"sensor": sensor, "on_since": since.isoformat(),

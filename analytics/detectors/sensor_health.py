@@ -26,7 +26,7 @@ import datetime as dt
 from collections.abc import Callable
 
 from analytics.detectors import Context, Finding
-from analytics.explain import duration, moment, sms_text
+from analytics.explain import duration, moment, sensor_called, sms_text
 from analytics.history_stats import LONE_MIN_ACTIVE
 from analytics.routine import SILENCE_FACTOR, SILENCE_FLOOR_MIN, Routine, silence_limit
 from hub.events import ACTIVITY_KINDS
@@ -63,16 +63,17 @@ class SensorHealth:
     def check(self, ctx: Context) -> list[Finding]:
         """Findings for each unavailable, long-silent or low-battery sensor."""
         s, now = ctx.state, ctx.now
-        found = [self._finding(f"{OFFLINE}{sensor}", since, lambda: _offline(sensor, since, now))
+        rooms = s.rooms
+        found = [self._finding(f"{OFFLINE}{sensor}", since, lambda: _offline(sensor, rooms, since, now))
                  for sensor, since in s.unavailable.items()]
         found.extend(self._silent(ctx))
-        found.extend(self._finding(f"battery_low:{sensor}", pct, lambda: _battery_low(sensor, pct))
+        found.extend(self._finding(f"battery_low:{sensor}", pct, lambda: _battery_low(sensor, rooms, pct))
                      for sensor, pct in s.battery.items() if pct < self.battery_pct)
         lone = s.lone_sensor(now) if self.judge_alone else None
         if lone is not None and lone[1] >= self.alone_min:
             sensor, minutes = lone
             found.append(self._finding(f"sensor_alone:{sensor}", sensor,
-                                       lambda: _alone(sensor, minutes)))
+                                       lambda: _alone(sensor, rooms, minutes)))
         if len(self._built) > len(found):  # a condition that cleared is news again when it returns
             holding = {f.condition for f in found}
             self._built = {c: b for c, b in self._built.items() if c in holding}
@@ -114,13 +115,15 @@ class SensorHealth:
                 # already reported stays reported: the resident sitting still does not mend it)
                 continue
             found.append(self._finding(condition, last,
-                                       lambda: self._silent_finding(sensor, last, silent, limit)))
+                                       lambda: self._silent_finding(sensor, s.rooms, last, silent, limit)))
         return found
 
-    def _silent_finding(self, sensor: str, last: dt.datetime, silent: float, limit: float) -> Finding:
+    def _silent_finding(self, sensor: str, rooms: dict[str, str], last: dt.datetime, silent: float,
+                        limit: float) -> Finding:
         before = self.longest.get(sensor)
         usual = f" (its longest silence before was {duration(before)})" if before is not None else ""
-        msg = f"Sensor {sensor} has sent nothing for {duration(silent)}{usual}. Check its battery and placement."
+        msg = (f"The {sensor_called(sensor, rooms.get(sensor, ''))} has sent nothing for {duration(silent)}{usual}. "
+               f"Check its battery and placement.")
         return Finding(f"{OFFLINE}{sensor}", "sensor_offline", "low", sms_text(msg), technical=True, since=last,
                        evidence={"sensor": sensor, "last_report": last.isoformat(),
                                  "silent_min": round(silent), "limit_min": round(limit)})
@@ -142,21 +145,23 @@ class SensorHealth:
         self._due = ctx.minutes_from_now(soonest)
 
 
-def _offline(sensor: str, since: dt.datetime, now: dt.datetime) -> Finding:
-    msg = f"Sensor {sensor} went offline at {moment(since, now)}. Check its power and radio link."
+def _offline(sensor: str, rooms: dict[str, str], since: dt.datetime, now: dt.datetime) -> Finding:
+    msg = (f"The {sensor_called(sensor, rooms.get(sensor, ''))} went offline at {moment(since, now)}. "
+           f"Check its power and radio link.")
     return Finding(f"{OFFLINE}{sensor}", "sensor_offline", "low", sms_text(msg), technical=True, since=since,
                    evidence={"sensor": sensor, "since": since.isoformat(), "reason": "unavailable"})
 
 
-def _alone(sensor: str, minutes: int) -> Finding:
-    msg = (f"Only sensor {sensor} has reported activity for 24 hours ({minutes} minutes of it); no other "
+def _alone(sensor: str, rooms: dict[str, str], minutes: int) -> Finding:
+    msg = (f"Only the {sensor_called(sensor, rooms.get(sensor, ''))} has reported activity for 24 hours "
+           f"({minutes} minutes of it); no other "
            f"sensor has. A person at home sets off more than one a day: check the other sensors, and "
            f"whether something else sets this one off (sunlight, a heater, a pet).")
     return Finding(f"sensor_alone:{sensor}", "sensor_alone", "low", sms_text(msg), technical=True,
                    evidence={"sensor": sensor, "minutes_last_day": minutes})
 
 
-def _battery_low(sensor: str, pct: float) -> Finding:
-    msg = f"Battery of sensor {sensor} is at {pct:.0f}%. Replace it soon."
+def _battery_low(sensor: str, rooms: dict[str, str], pct: float) -> Finding:
+    msg = f"The battery of the {sensor_called(sensor, rooms.get(sensor, ''))} is at {pct:.0f}%. Replace it soon."
     return Finding(f"battery_low:{sensor}", "battery_low", "low", sms_text(msg), technical=True,
                    evidence={"sensor": sensor, "battery_pct": pct})

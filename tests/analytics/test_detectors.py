@@ -470,7 +470,7 @@ def test_a_sensor_that_alone_reports_for_a_whole_day_is_suspect(routine, history
              for i in range(1, 6 * 36) for v in (1.0, 0.0)]
     alerts = [a for a in drive(engine, clock, ghost, MIDNIGHT + dt.timedelta(hours=36)) if a.kind == "sensor_alone"]
     assert [a.condition for a in alerts] == ["sensor_alone:hall_pir"]
-    assert alerts[0].technical and "Only sensor hall_pir has reported activity for 24 hours" in alerts[0].message
+    assert alerts[0].technical and "Only the hall sensor (hall_pir) has reported activity for 24 hours" in alerts[0].message
     assert last_other + dt.timedelta(hours=24) <= alerts[0].time <= last_other + dt.timedelta(hours=24, minutes=10)
     list(drive(engine, clock, [Event(clock.now() + dt.timedelta(minutes=1), "kitchen_pir", "motion", 1.0)],
                clock.now() + dt.timedelta(minutes=2)))
@@ -827,9 +827,11 @@ def test_a_sensor_heard_again_after_its_offline_alert_is_an_all_clear(routine, h
     gone = [Event(MIDNIGHT + dt.timedelta(hours=9), "kitchen_pir", "availability", 0.0)]
     alerts = list(drive(engine, clock, gone, MIDNIGHT + dt.timedelta(hours=9, minutes=5)))
     assert [a.condition for a in alerts] == ["sensor_offline:kitchen_pir"] and cleared == []
+    # named by what it is on, for the carer, and as installed, for whoever mends it
+    assert alerts[0].message.startswith("The kitchen sensor (kitchen_pir) went offline at 09:00.")
     back = [Event(MIDNIGHT + dt.timedelta(hours=9, minutes=40), "kitchen_pir", "availability", 1.0)]
     list(drive(engine, clock, back, MIDNIGHT + dt.timedelta(hours=9, minutes=45)))
-    assert [c.message for c in cleared] == ["Sensor kitchen_pir is reporting again (09:40)."]
+    assert [c.message for c in cleared] == ["The kitchen sensor (kitchen_pir) is reporting again (09:40)."]
 
 
 def test_the_resident_seen_going_out_after_a_silence_alert_is_an_all_clear(routine, history):

@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 
 from analytics.explain import (MAX_SMS_CHARS, _GSM_BASIC, clock, day_count, duration, last_seen, moment, place,
-                               sensors_called, sms_text, thing, who, who_cap)
+                               sensor_called, sensors_called, sms_text, thing, who, who_cap)
 
 
 @pytest.mark.parametrize("minutes,text", [(0, "0 min"), (42, "42 min"), (95, "1 h 35 min"), (185, "3 h 05 min"),
@@ -70,10 +70,13 @@ def test_thing_names_what_the_sensor_is_on_and_where(sensor, room, text):
     assert thing(sensor, room) == text
 
 
-def test_sensors_are_called_by_what_they_are_on_and_never_a_sensor_sensor():
+def test_sensors_are_called_by_what_they_are_on_and_as_installed_never_a_sensor_sensor():
     assert sensors_called([thing("living_room_pir", "Living room")]) == "living room sensor"
     assert sensors_called([thing("sensor_23_23")]) == "sensor 23"  # not "sensor 23 sensor"
     assert sensors_called([thing("hall_pir"), thing("kitchen_pir")]) == "hall and kitchen sensors"
+    assert sensor_called("pir_keuken_28", "keuken") == "keuken sensor (pir_keuken_28)"
+    assert sensor_called("door") == "door sensor"  # the name it was installed under says it all
+    assert sensor_called("mains_meter", "Kitchen") == "mains meter sensor in the kitchen (mains_meter)"
 
 
 def test_last_seen_names_the_room_when_known():
