@@ -39,7 +39,7 @@ from typing import Any
 import paho.mqtt.client as mqtt
 
 from hub.alert import Alert, AllClear
-from hub.clock import Clock
+from hub.clock import Clock, utc
 from hub.config import Config
 from hub.counters import KeyedCounters
 from hub.mqtt_auth import persistent_client
@@ -222,10 +222,18 @@ class OfficeReceiver:
 
     def _seen(self, conn, household: str, now: dt.datetime) -> None:
         """Any message proves the hub was there: move its last_seen forward (never back)."""
-        t = format_time(now)
-        conn.execute("INSERT INTO hub_status (household, state, since, last_seen) VALUES (?, 'online', ?, ?) "
-                     "ON CONFLICT (household) DO UPDATE SET last_seen=max(last_seen, excluded.last_seen)",
-                     (household, t, t))
+        t, t_utc = format_time(now), format_time(utc(now, self.clock.zone))
+        conn.execute("INSERT OR IGNORE INTO hub_status (household, state, since, last_seen, since_utc, last_seen_utc) "
+                     "VALUES (?, 'online', ?, ?, ?, ?)", (household, t, t, t_utc, t_utc))
+        self._heard(conn, household, now)
+
+    def _heard(self, conn, household: str, when: dt.datetime) -> None:
+        """Move the hub's last_seen forward to ``when``, never back: compared in UTC, as the wall
+        clock's 02:10 after the clocks went back is later than its 02:50 before."""
+        when_utc = format_time(utc(when, self.clock.zone))
+        conn.execute("UPDATE hub_status SET last_seen=?, last_seen_utc=? WHERE household=? "
+                     "AND (last_seen_utc IS NULL OR last_seen_utc < ?)",
+                     (format_time(when), when_utc, household, when_utc))
 
     def _claim(self, conn, msg_id: str, topic: str, now: dt.datetime) -> bool:
         """Record ``msg_id`` as applied; False when it already was."""
@@ -293,24 +301,30 @@ class OfficeReceiver:
             reported = _iso_time(body["time"], "time") if body.get("time") else None
             seen = min(reported, now) if reported else None  # a last will carries no time
         with self.store.transaction() as conn:
-            row = conn.execute("SELECT state, last_seen FROM hub_status WHERE household=?", (household,)).fetchone()
+            row = conn.execute("SELECT state, last_seen, last_seen_utc FROM hub_status WHERE household=?",
+                               (household,)).fetchone()
             if row is None:
-                t = format_time(seen or now)
-                conn.execute("INSERT INTO hub_status (household, state, since, last_seen) VALUES (?, ?, ?, ?)",
-                             (household, state, t, t))
+                t, t_utc = format_time(seen or now), format_time(utc(seen or now, self.clock.zone))
+                conn.execute("INSERT INTO hub_status (household, state, since, last_seen, since_utc, last_seen_utc) "
+                             "VALUES (?, ?, ?, ?, ?, ?)", (household, state, t, t, t_utc, t_utc))
             elif row["state"] != state:
-                if msg.retain and (seen is None or format_time(seen) <= row["last_seen"]):
+                if msg.retain and (seen is None or self._heard_since(row, seen)):
                     return "applied"  # a retained state older than what was heard since
-                t = format_time(seen)
-                conn.execute("UPDATE hub_status SET state=?, since=?, last_seen=max(last_seen, ?) WHERE household=?",
-                             (state, t, t, household))
+                conn.execute("UPDATE hub_status SET state=?, since=?, since_utc=? WHERE household=?",
+                             (state, format_time(seen), format_time(utc(seen, self.clock.zone)), household))
+                self._heard(conn, household, seen)
                 log.info("hub of %s is %s", household, state)
             elif seen is not None:
-                conn.execute("UPDATE hub_status SET last_seen=max(last_seen, ?) WHERE household=?",
-                             (format_time(seen), household))
+                self._heard(conn, household, seen)
         if row is None:
             self._know_household(household)
         return "applied"
+
+    def _heard_since(self, row, when: dt.datetime) -> bool:
+        """Whether the hub of ``row`` (its hub_status) was heard at or after ``when``."""
+        if row["last_seen_utc"] is None:  # a row from before office schema 2
+            return format_time(when) <= row["last_seen"]
+        return format_time(utc(when, self.clock.zone)) <= row["last_seen_utc"]
 
     def _know_household(self, household: str) -> None:
         """A hub the office has not met yet appears in the directory under its id, so the panel lists it

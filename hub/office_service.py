@@ -67,7 +67,7 @@ class OfficeService:
         listening = self.receiver.listening_since if self.receiver.connected.is_set() else None
         if listening is None:
             log.error("the office is not connected to its broker: no hub can be judged silent until it is")
-        check_hubs(self.store, self.alerts, now, self.offline_after, listening_since=listening)
+        check_hubs(self.store, self.alerts, now, self.offline_after, listening_since=listening, zone=self.clock.zone)
         self.alerts.tick(now)
         if self._pruned is None or now - self._pruned >= PRUNE_EVERY:
             self.receiver.forget_received(now)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from hub.clock import elapsed, utc
 from hub.events import parse_time
 from hub.store import Store
 
@@ -50,6 +51,13 @@ OFFICE_MIGRATIONS: tuple[str, ...] = (
         outage_alert INTEGER
     );
     """,
+    # 2: since when a hub is in its state, and when it was last heard, also in UTC: by the wall
+    # clock, every hub looks an hour silent when the clocks go forward, and one that dies in the
+    # hour they go back is missed for an hour
+    """
+    ALTER TABLE hub_status ADD COLUMN since_utc TEXT;
+    ALTER TABLE hub_status ADD COLUMN last_seen_utc TEXT;
+    """,
 )
 
 #: the default for ``office.hub_offline_after_minutes``
@@ -62,7 +70,9 @@ class HubStatus:
 
     ``state`` is what the hub last said (``online``, or ``offline`` from its last will or a clean
     stop) and ``since`` when that state began; ``last_seen`` is the last message of any kind.
-    ``outage_alert`` is the id of the ``hub_offline`` alert raised for the current outage.
+    ``outage_alert`` is the id of the ``hub_offline`` alert raised for the current outage. The
+    ``_utc`` twins are the same times in UTC (``None`` in a row from before office schema 2 until
+    the hub is heard again), by which how long a hub has been gone is reckoned.
     """
 
     household: str
@@ -71,12 +81,23 @@ class HubStatus:
     last_seen: dt.datetime
     outage_since: dt.datetime | None = None
     outage_alert: int | None = None
+    since_utc: dt.datetime | None = None
+    last_seen_utc: dt.datetime | None = None
 
-    def down_since(self, now: dt.datetime, after: dt.timedelta = DEFAULT_OFFLINE_AFTER) -> dt.datetime | None:
+    def gone_for(self, now: dt.datetime, zone: dt.tzinfo | None = dt.timezone.utc) -> dt.timedelta:
+        """How long the hub has been offline or silent at ``now``, a wall-clock time in ``zone``."""
+        went, went_utc = (self.since, self.since_utc) if self.state == "offline" else (self.last_seen,
+                                                                                         self.last_seen_utc)
+        return utc(now, zone) - went_utc if went_utc is not None else elapsed(went, now, zone)
+
+    def down_since(self, now: dt.datetime, after: dt.timedelta = DEFAULT_OFFLINE_AFTER,
+                   zone: dt.tzinfo | None = dt.timezone.utc) -> dt.datetime | None:
         """When the hub went away, if it has been offline or silent for longer than ``after`` at
-        ``now``; ``None`` while it counts as up. A hub that reboots within ``after`` never counts."""
-        went = self.since if self.state == "offline" else self.last_seen
-        return went if now - went > after else None
+        ``now`` (in ``zone``, the office clock's); ``None`` while it counts as up. A hub that
+        reboots within ``after`` never counts."""
+        if self.gone_for(now, zone) <= after:
+            return None
+        return self.since if self.state == "offline" else self.last_seen
 
 
 def has_office_tables(store: Store) -> bool:
@@ -87,7 +108,8 @@ def has_office_tables(store: Store) -> bool:
 
 def _status(row) -> HubStatus:
     return HubStatus(row["household"], row["state"], parse_time(row["since"]), parse_time(row["last_seen"]),
-                     parse_time(row["outage_since"]), row["outage_alert"])
+                     parse_time(row["outage_since"]), row["outage_alert"], parse_time(row["since_utc"]),
+                     parse_time(row["last_seen_utc"]))
 
 
 def hub_statuses(store: Store) -> list[HubStatus]:

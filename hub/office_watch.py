@@ -14,6 +14,7 @@ import logging
 from typing import Any
 
 from hub.alert import Alert
+from hub.clock import elapsed
 from hub.errors import NotFoundError
 from hub.events import format_time
 from hub.office_state import DEFAULT_OFFLINE_AFTER, HubStatus, hub_statuses
@@ -24,21 +25,24 @@ log = logging.getLogger(__name__)
 
 def check_hubs(store: Store, alerts: Any, now: dt.datetime,
                offline_after: dt.timedelta = DEFAULT_OFFLINE_AFTER,
-               listening_since: dt.datetime | None = dt.datetime.min) -> list[Alert]:
+               listening_since: dt.datetime | None = dt.datetime.min,
+               zone: dt.tzinfo | None = dt.timezone.utc) -> list[Alert]:
     """Raise ``hub_offline`` for hubs newly gone, note the return of those back; return the alerts raised.
 
     ``alerts`` is the :class:`alerts.service.AlertService`. ``listening_since`` is since when the
     office has been hearing its broker (``None``: it is not hearing it now): a hub is not called
-    silent for a silence that is the office's own.
+    silent for a silence that is the office's own. ``now`` is wall-clock time in ``zone`` (the
+    office clock's): how long a hub has been gone is real time, however the clocks changed.
     """
     raised = []
-    deaf = listening_since is None or now - listening_since <= offline_after
+    deaf = listening_since is None or (listening_since > dt.datetime.min
+                                       and elapsed(listening_since, now, zone) <= offline_after)
     for hub in hub_statuses(store):
-        down = hub.down_since(now, offline_after)
+        down = hub.down_since(now, offline_after, zone)
         if down is not None and hub.outage_since is None and deaf:
             continue
         if down is not None and hub.outage_since is None:
-            alert = _offline_alert(hub, down, now, _name(alerts, hub.household))
+            alert = _offline_alert(hub, down, now, hub.gone_for(now, zone), _name(alerts, hub.household))
             record = alerts.handle(alert)
             with store.transaction() as conn:
                 conn.execute("UPDATE hub_status SET outage_since=?, outage_alert=? WHERE household=?",
@@ -46,12 +50,12 @@ def check_hubs(store: Store, alerts: Any, now: dt.datetime,
             log.warning("hub of %s offline since %s", hub.household, down)
             raised.append(alert)
         elif down is None and hub.outage_since is not None:
-            _back_online(store, alerts, hub, now)
+            _back_online(store, alerts, hub, now, zone)
     return raised
 
 
-def _offline_alert(hub: HubStatus, down: dt.datetime, now: dt.datetime, name: str) -> Alert:
-    minutes = int((now - down).total_seconds() // 60)
+def _offline_alert(hub: HubStatus, down: dt.datetime, now: dt.datetime, gone: dt.timedelta, name: str) -> Alert:
+    minutes = int(gone.total_seconds() // 60)
     how = "went offline" if hub.state == "offline" else "stopped reporting"
     return Alert(
         time=now, household=hub.household, kind="hub_offline", severity="high", technical=True,
@@ -63,8 +67,8 @@ def _offline_alert(hub: HubStatus, down: dt.datetime, now: dt.datetime, name: st
                   "minutes": minutes})
 
 
-def _back_online(store: Store, alerts: Any, hub: HubStatus, now: dt.datetime) -> None:
-    minutes = int((now - hub.outage_since).total_seconds() // 60)
+def _back_online(store: Store, alerts: Any, hub: HubStatus, now: dt.datetime, zone: dt.tzinfo | None) -> None:
+    minutes = int(elapsed(hub.outage_since, now, zone).total_seconds() // 60)
     if hub.outage_alert is not None:
         try:
             alerts.book.add_step(hub.outage_alert, "hub_back_online", "office",

@@ -101,28 +101,30 @@ class CaseloadEntry:
 
 def build_caseload(store: Store, book: AlertBook, households: Iterable[Household], now: dt.datetime,
                    usual: activity.UsualCache | None = None,
-                   hub_offline_after: dt.timedelta = office_state.DEFAULT_OFFLINE_AFTER) -> list[CaseloadEntry]:
+                   hub_offline_after: dt.timedelta = office_state.DEFAULT_OFFLINE_AFTER,
+                   zone: dt.tzinfo | None = dt.timezone.utc) -> list[CaseloadEntry]:
     """The households ordered by need: most urgent first, then longest-waiting alert, then name.
 
     Pass a long-lived ``usual`` cache so each household's usual day is computed once an hour.
     ``hub_offline_after`` is how long an office waits before calling a hub that said "offline", or
-    went silent, offline.
+    went silent, offline; ``zone`` is that of ``now`` (the panel clock's), to reckon it in real time.
     """
     households = list(households)
     open_alerts: dict[str, list[AlertRecord]] = {h.id: [] for h in households}
     for record in book.list(households=open_alerts, states=("open", "acknowledged"), limit=10_000):
         open_alerts[record.household].append(record)
-    entries = [_entry(store, h, open_alerts[h.id], now, usual, hub_offline_after) for h in households]
+    entries = [_entry(store, h, open_alerts[h.id], now, usual, hub_offline_after, zone) for h in households]
     far_future = dt.datetime.max
     return sorted(entries, key=lambda e: (e.level, e.oldest_open or far_future, e.household.name.lower()))
 
 
 def _entry(store: Store, household: Household, alerts: list[AlertRecord], now: dt.datetime,
-           usual: activity.UsualCache | None, hub_offline_after: dt.timedelta) -> CaseloadEntry:
+           usual: activity.UsualCache | None, hub_offline_after: dt.timedelta,
+           zone: dt.tzinfo | None) -> CaseloadEntry:
     alerts = sorted(alerts, key=lambda a: (a.state != "open", SEVERITIES.index(a.alert.severity), a.raised_at))
     last = activity.last_data_time(store, household.id)
     status = office_state.hub_status(store, household.id)
-    down_since = status.down_since(now, hub_offline_after) if status is not None else None
+    down_since = status.down_since(now, hub_offline_after, zone) if status is not None else None
     offline = down_since is not None if status is not None else (last is None or now - last > HUB_SILENT_AFTER)
     problems = [s for s in sensors.sensor_health(store, household.id, now, alerts) if s.problem]
     today = activity.today_against_usual(store, household.id, now, usual)

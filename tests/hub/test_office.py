@@ -30,7 +30,7 @@ from hub.config import UplinkConfig, config_from_dict
 from hub.events import Event
 from hub.health import sensor_health
 from hub.office import OfficeReceiver
-from hub.office_state import hub_status, reported_sensors
+from hub.office_state import OFFICE_MIGRATIONS, hub_status, reported_sensors
 from hub.office_watch import check_hubs
 from hub.store import Store
 from hub.uplink import Uplink
@@ -433,6 +433,94 @@ def test_the_office_does_not_call_hubs_silent_while_it_cannot_hear_them(broker, 
         assert "Mrs Green stopped reporting at 10:21" in out.getvalue()
     finally:
         service.receiver.stop()
+
+
+def _office_in_amsterdam(broker, store, start: dt.datetime):
+    """An office whose clock keeps Amsterdam's time (summer time), watching h3 (Mrs Green)."""
+    from hub.office_service import OfficeService
+    config = config_from_dict({"office": {"enabled": True, "port": broker.port, "client_id": "office-dst",
+                                          "timezone": "Europe/Amsterdam"}, "panel": {"enabled": False}})
+    clock = ManualClock(start, "Europe/Amsterdam")
+    service = OfficeService(config, clock=clock, store=store, out=io.StringIO())
+    service.alerts.directory.upsert_household(Household("h3", "Mrs Green"))
+    service.alerts.directory.set_contacts("h3", [Contact("h3", 1, "Sam", SAM)])
+    service.start(scheduler=False, panel=False)
+    assert service.receiver.wait_connected(10)
+    return service, clock
+
+
+def _hub_offline_messages(service) -> list[str]:
+    """What the hub_offline alerts raised say (at night their SMS wait for the morning)."""
+    return [r.alert.message for r in service.alerts.book.list(households=["h3"]) if r.alert.kind == "hub_offline"]
+
+
+def _minutes_of_heartbeats(broker, store, service, clock, minutes: int, *, tick_first: bool = False) -> None:
+    """The hub's heartbeat every minute, each heard before the next minute (with ``tick_first``, the
+    office's tick comes just before the heartbeat of its minute, the other order)."""
+    heartbeat = [("eldercare/h3/status", json.dumps({"state": "online", "household": "h3"}))]
+    for _ in range(minutes):
+        now = clock.advance(dt.timedelta(minutes=1))
+        if tick_first:
+            service.tick()
+        publish(broker.host, broker.port, heartbeat)
+        wait_until(lambda: hub_status(store, "h3") is not None and hub_status(store, "h3").last_seen == now,
+                   what=f"the heartbeat of {now}")
+        if not tick_first:
+            service.tick()
+
+
+def test_no_hub_looks_an_hour_silent_when_the_clocks_go_forward(broker, store):
+    """A heartbeat every minute through 02:00 becoming 03:00: the office's first tick after the
+    jump, before the hub's next heartbeat, is a minute after the last one, not an hour."""
+    service, clock = _office_in_amsterdam(broker, store, dt.datetime(2026, 3, 29, 1, 50))
+    try:
+        _minutes_of_heartbeats(broker, store, service, clock, 20, tick_first=True)
+        assert clock.now() == dt.datetime(2026, 3, 29, 3, 10)
+        assert _hub_offline_messages(service) == []
+        clock.advance(dt.timedelta(minutes=21))  # then the hub really stops
+        service.tick()
+        [told] = _hub_offline_messages(service)
+        assert "Mrs Green stopped reporting at 03:10 (21 min ago)" in told
+    finally:
+        service.receiver.stop()
+
+
+def test_a_hub_that_stops_as_the_clocks_go_back_is_called_offline_in_time(broker, store):
+    """Heartbeats from 02:40 summer time until 02:10 winter time (the wall clock went back from
+    03:00 to 02:00 between), then nothing: reported 21 minutes later, at the second 02:31, not
+    70 minutes later, when the wall clock passes the first hour's last heartbeat again."""
+    service, clock = _office_in_amsterdam(broker, store, dt.datetime(2026, 10, 25, 2, 40))
+    try:
+        _minutes_of_heartbeats(broker, store, service, clock, 30)
+        assert (clock.now(), clock.now().fold) == (dt.datetime(2026, 10, 25, 2, 10), 1)
+        for _ in range(80):
+            clock.advance(dt.timedelta(minutes=1))
+            service.tick()
+            if _hub_offline_messages(service):
+                break
+        assert (clock.now(), clock.now().fold) == (dt.datetime(2026, 10, 25, 2, 31), 1)
+        [told] = _hub_offline_messages(service)
+        assert "Mrs Green stopped reporting at 02:10 (21 min ago)" in told
+    finally:
+        service.receiver.stop()
+
+
+def test_a_hub_last_heard_before_the_utc_columns_is_judged_by_the_wall_clock_until_heard_again(broker, store, clock):
+    store.migrate("office", OFFICE_MIGRATIONS[:1])  # an office of the release before
+    with store.transaction() as conn:
+        conn.execute("INSERT INTO hub_status (household, state, since, last_seen) "
+                     "VALUES ('h1', 'online', '2024-03-04T09:00:00', '2024-03-04T09:50:00')")
+    office = Office(broker, store, clock).start()  # brings the store up to date
+    try:
+        kept = hub_status(store, "h1")
+        assert (kept.last_seen, kept.last_seen_utc) == (dt.datetime(2024, 3, 4, 9, 50), None)
+        assert kept.down_since(clock.now(), OFFLINE_AFTER) is None  # ten minutes
+        assert kept.down_since(clock.now() + dt.timedelta(minutes=11), OFFLINE_AFTER) == kept.last_seen
+        publish(broker.host, broker.port, [("eldercare/h1/status", json.dumps({"state": "online", "household": "h1"}))])
+        wait_until(lambda: hub_status(store, "h1").last_seen == clock.now(), what="the heartbeat")
+        assert hub_status(store, "h1").last_seen_utc == clock.now()  # the office clock keeps UTC here
+    finally:
+        office.receiver.stop()
 
 
 def test_eldercare_office_runs_until_sigterm(broker, tmp_path):

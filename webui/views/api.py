@@ -19,7 +19,8 @@ TREND_DAYS = (30, 90, 365)
 def caseload():
     """The user's households ordered by need, with the reasons."""
     p = panel()
-    entries = build_caseload(p.store, p.book, visible_households(), p.clock.now(), p.usual, p.hub_offline_after)
+    entries = build_caseload(p.store, p.book, visible_households(), p.clock.now(), p.usual, p.hub_offline_after,
+                             p.clock.zone)
     audit("api caseload", detail=f"{len(entries)} households")
     return jsonify([e.to_json() for e in entries])
 

@@ -15,6 +15,6 @@ def index():
     """Every household of the user with its need level and reasons."""
     p = panel()
     now = p.clock.now()
-    entries = build_caseload(p.store, p.book, visible_households(), now, p.usual, p.hub_offline_after)
+    entries = build_caseload(p.store, p.book, visible_households(), now, p.usual, p.hub_offline_after, p.clock.zone)
     audit("view caseload", detail=f"{len(entries)} households")
     return render_template("caseload.html", entries=entries, now=now)
