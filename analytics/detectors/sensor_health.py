@@ -154,9 +154,8 @@ def _offline(sensor: str, rooms: dict[str, str], since: dt.datetime, now: dt.dat
 
 def _alone(sensor: str, rooms: dict[str, str], minutes: int) -> Finding:
     msg = (f"Only the {sensor_called(sensor, rooms.get(sensor, ''))} has reported activity for 24 hours "
-           f"({minutes} minutes of it); no other "
-           f"sensor has. A person at home sets off more than one a day: check the other sensors, and "
-           f"whether something else sets this one off (sunlight, a heater, a pet).")
+           f"({minutes} minutes of it); no other sensor has. A person at home sets off more than one a day: "
+           f"check the other sensors, and whether something else sets this one off (sunlight, a heater, a pet).")
     return Finding(f"sensor_alone:{sensor}", "sensor_alone", "low", sms_text(msg), technical=True,
                    evidence={"sensor": sensor, "minutes_last_day": minutes})
 
