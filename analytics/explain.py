@@ -10,6 +10,8 @@ import datetime as dt
 
 #: two concatenated GSM-7 SMS segments (153 characters each)
 MAX_SMS_CHARS = 306
+#: sensors named one by one in a message; past that, the rest are counted
+MAX_NAMED = 3
 _GSM_BASIC = set(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿"
     "abcdefghijklmnopqrstuvwxyzäöñüà"
@@ -105,8 +107,10 @@ def thing(sensor: str, room: str = "") -> str:
 
 def sensors_called(things: list[str]) -> str:
     """Sensors named by what they are on (:func:`thing`): ``living room sensor``, ``fridge sensor in
-    the kitchen``, ``hall and kitchen sensors``; one already called a sensor (``sensor 23``) is not
-    a "sensor 23 sensor"."""
+    the kitchen``, ``hall and kitchen sensors``, ``hall, kitchen and 4 other sensors``; one already
+    called a sensor (``sensor 23``) is not a "sensor 23 sensor"."""
+    if len(things) > MAX_NAMED:  # a long list would push the alert itself out of its two SMS
+        return ", ".join(things[:MAX_NAMED - 1]) + f" and {len(things) - MAX_NAMED + 1} other sensors"
     if len(things) > 1:
         return ", ".join(things[:-1]) + " and " + things[-1] + " sensors"
     what, _, where = things[0].partition(" in the ")

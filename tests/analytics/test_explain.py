@@ -74,6 +74,8 @@ def test_sensors_are_called_by_what_they_are_on_and_as_installed_never_a_sensor_
     assert sensors_called([thing("living_room_pir", "Living room")]) == "living room sensor"
     assert sensors_called([thing("sensor_23_23")]) == "sensor 23"  # not "sensor 23 sensor"
     assert sensors_called([thing("hall_pir"), thing("kitchen_pir")]) == "hall and kitchen sensors"
+    many = [thing(s) for s in ("badkamer_pir", "keuken_pir", "sensor_23", "sensor_25", "slaapkamer_pir")]
+    assert sensors_called(many) == "badkamer, keuken and 3 other sensors"
     assert sensor_called("pir_keuken_28", "keuken") == "keuken sensor (pir_keuken_28)"
     assert sensor_called("door") == "door sensor"  # the name it was installed under says it all
     assert sensor_called("mains_meter", "Kitchen") == "mains meter sensor in the kitchen (mains_meter)"
