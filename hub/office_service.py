@@ -18,7 +18,7 @@ from hub.clock import Clock, SystemClock
 from hub.config import Config
 from hub.office import OfficeReceiver
 from hub.office_watch import check_hubs
-from hub.shutdown import stop_each
+from hub.shutdown import guarded, stop_each
 from hub.store import Store
 
 log = logging.getLogger(__name__)
@@ -67,17 +67,18 @@ class OfficeService:
         listening = self.receiver.listening_since if self.receiver.connected.is_set() else None
         if listening is None:
             log.error("the office is not connected to its broker: no hub can be judged silent until it is")
-        check_hubs(self.store, self.alerts, now, self.offline_after, listening_since=listening, zone=self.clock.zone)
-        self.alerts.tick(now)
+        guarded("hub check", check_hubs, self.store, self.alerts, now, self.offline_after, listening,
+                self.clock.zone)
+        guarded("alert escalation and SMS outbox", self.alerts.tick, now)
         if self._pruned is None or now - self._pruned >= PRUNE_EVERY:
-            self.receiver.forget_received(now)
+            guarded("forgetting old message ids", self.receiver.forget_received, now)
             self._pruned = now
 
     def stop(self) -> None:
         """Stop everything started, panel first and store last."""
         stops = [
             self.panel and self.panel.stop,
-            self.scheduler and (lambda: self.scheduler.shutdown(wait=False)),
+            self.scheduler and (lambda: self.scheduler.shutdown(wait=True)),  # the store closes next
             self.receiver.stop,
         ]
         stop_each(stops)

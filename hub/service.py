@@ -19,7 +19,7 @@ from hub.clock import Clock, SystemClock
 from hub.config import Config
 from hub.detection import Detection, recent_for, relearn_for, routine_for
 from hub.pipeline import EventPipeline
-from hub.shutdown import stop_each
+from hub.shutdown import guarded, stop_each
 from hub.store import Store
 
 log = logging.getLogger(__name__)
@@ -114,30 +114,30 @@ class HubService:
     def on_alert(self, alert: Alert) -> None:
         """Where detection's alerts go: the alert service (SMS) and the office."""
         if self.alerts is not None:
-            _guarded(f"queueing the SMS for alert {alert.condition}", self.alerts.handle, alert)
+            guarded(f"queueing the SMS for alert {alert.condition}", self.alerts.handle, alert)
         if self.uplink is not None:
-            _guarded(f"sending alert {alert.condition} to the office", self.uplink.publish_alert, alert)
+            guarded(f"sending alert {alert.condition} to the office", self.uplink.publish_alert, alert)
 
     def on_all_clear(self, notice: AllClear) -> None:
         """Where the news that an alert's condition is over goes: the same places as the alert."""
         if self.alerts is not None:
-            _guarded(f"telling the all clear for {notice.condition}", self.alerts.all_clear, notice)
+            guarded(f"telling the all clear for {notice.condition}", self.alerts.all_clear, notice)
         if self.uplink is not None:
-            _guarded(f"sending the all clear for {notice.condition} to the office", self.uplink.publish_all_clear,
+            guarded(f"sending the all clear for {notice.condition} to the office", self.uplink.publish_all_clear,
                      notice)
 
     def tick(self) -> None:
         """Every ``detection.tick_seconds``: the time-based checks (inactivity, not up, sensors)."""
-        _guarded("detection tick", self.detection.tick)
+        guarded("detection tick", self.detection.tick)
 
     def deliver(self) -> None:
         """Every ``detection.tick_seconds`` too, as its own job so that a slow SMS provider never
         delays detection: escalations, the SMS outbox, the heartbeat to the office."""
         if self.alerts is not None:
-            _guarded("alert escalation and SMS outbox", self.alerts.tick, self.clock.now())
+            guarded("alert escalation and SMS outbox", self.alerts.tick, self.clock.now())
         if self.uplink is not None:
             # the office calls a hub offline after minutes of silence, so tell it often
-            _guarded("heartbeat", self.uplink.heartbeat)
+            guarded("heartbeat", self.uplink.heartbeat)
 
     def hourly(self) -> None:
         """Every hour: summarise the hours since the last summary (catching up after downtime or an
@@ -151,10 +151,10 @@ class HubService:
             if self.uplink is not None:
                 self.uplink.publish_summaries(rows)
 
-        _guarded("hourly summaries", summarise)
+        guarded("hourly summaries", summarise)
         if self.uplink is not None:  # the office hears about the sensors even if summarising failed
-            _guarded("sensor health", lambda: self.uplink.publish_health(sensor_health(self.store, self.household)))
-            _guarded("heartbeat", self.uplink.heartbeat)
+            guarded("sensor health", lambda: self.uplink.publish_health(sensor_health(self.store, self.household)))
+            guarded("heartbeat", self.uplink.heartbeat)
 
     def _summarised_until(self, now: dt.datetime) -> dt.datetime:
         last = self.store.query("SELECT max(hour) FROM summaries WHERE household=?", (self.household,))[0][0]
@@ -193,13 +193,5 @@ class HubService:
             if dropped:
                 log.info("retention: dropped %d raw events before %s", dropped, cutoff.date())
 
-        _guarded("daily summaries", days)
-        _guarded("retention", retention)
-
-
-def _guarded(what: str, job, *args) -> None:
-    """Run one part of a job; a failure is logged and the job's other parts still run."""
-    try:
-        job(*args)
-    except Exception:
-        log.exception("%s failed", what)
+        guarded("daily summaries", days)
+        guarded("retention", retention)

@@ -27,6 +27,7 @@ from analytics.summaries import HourlySummary
 from hub.alert import Alert, AllClear
 from hub.clock import ManualClock
 from hub.config import UplinkConfig, config_from_dict
+from hub.errors import StoreError
 from hub.events import Event
 from hub.health import sensor_health
 from hub.office import OfficeReceiver
@@ -401,6 +402,30 @@ def test_the_office_service_tick_checks_hubs_and_sends_sms(broker, store, clock)
         assert "SMS to +447700900123" in out.getvalue() and "Mrs Green went offline at 10:00" in out.getvalue()
     finally:
         service.receiver.stop()
+
+
+def test_a_failing_hub_check_does_not_hold_up_the_escalations(broker, store, clock, monkeypatch, caplog):
+    """The hub check fails on every tick (a store error, say): a fall nobody answers still goes on
+    to the next person when due, and the failure is logged."""
+    import hub.office_service
+    from hub.office_service import OfficeService
+    config = config_from_dict({"office": {"enabled": True, "port": broker.port}, "panel": {"enabled": False}})
+    out = io.StringIO()
+    service = OfficeService(config, clock=clock, store=store, out=out)
+    service.alerts.directory.upsert_household(Household("h3", "Mrs Green"))
+    service.alerts.directory.set_contacts("h3", [Contact("h3", 1, "Sam", SAM), Contact("h3", 2, "Bob", "+447700900456")])
+
+    def broken(*args, **kwargs):
+        raise StoreError("office.sqlite: database is locked")
+    monkeypatch.setattr(hub.office_service, "check_hubs", broken)
+    service.alerts.handle(Alert(clock.now(), "h3", "inactivity", "critical", "No movement at home since 09:00."))
+    service.tick()
+    assert "SMS to +447700900123" in out.getvalue() and "+447700900456" not in out.getvalue()
+    clock.advance(dt.timedelta(minutes=16))
+    service.tick()
+    assert "SMS to +447700900456" in out.getvalue()
+    assert "hub check failed" in caplog.text
+    service.stop()
 
 
 def test_the_office_does_not_call_hubs_silent_while_it_cannot_hear_them(broker, store, clock):
