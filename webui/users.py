@@ -37,6 +37,7 @@ ROLE_LABELS = {"admin": "Administrator", "caseworker": "Caseworker", "social_wor
 MIN_PASSWORD_LENGTH = 10
 FREE_FAILURES = 5
 MAX_LOCKOUT = dt.timedelta(hours=1)
+_FAILURES = "SELECT failures, locked_until FROM panel_login_failures WHERE username=? AND ip=?"
 
 
 @dataclass(frozen=True)
@@ -195,16 +196,15 @@ class UserBook:
         """
         now = self.clock.now()
         key = (username.strip().lower(), ip)
-        rows = self.store.query("SELECT failures, locked_until FROM panel_login_failures WHERE username=? AND ip=?",
-                                key)
-        if rows and rows[0]["locked_until"]:
-            until = dt.datetime.fromisoformat(rows[0]["locked_until"])
-            if until > now:
-                raise LoginThrottled(int((until - now).total_seconds()))
+        self._refuse_if_locked(self.store.query(_FAILURES, key), now)
         user_rows = self.store.query("SELECT * FROM panel_users WHERE username=?", (username.strip(),))
         stored_hash = user_rows[0]["password_hash"] if user_rows else self._dummy_hash
         ok = check_password_hash(stored_hash, password) and bool(user_rows) and bool(user_rows[0]["active"])
         with self.store.transaction() as c:
+            # read again under the write lock: guesses sent together were all checked above before
+            # any was counted; each is counted, and one that comes in after the lock is refused
+            rows = c.execute(_FAILURES, key).fetchall()
+            self._refuse_if_locked(rows, now)
             if ok:
                 c.execute("DELETE FROM panel_login_failures WHERE username=? AND ip=?", key)
                 return _user(user_rows[0])
@@ -217,6 +217,14 @@ class UserBook:
                       (*key, failures, format_time(now), locked_until))
         log.warning("failed panel log-in for %r from %s (%d in a row)", username, ip, failures)
         return None
+
+    @staticmethod
+    def _refuse_if_locked(rows, now: dt.datetime) -> None:
+        """Raise :class:`LoginThrottled` when ``rows`` (of :data:`_FAILURES`) say the pair is locked out."""
+        if rows and rows[0]["locked_until"]:
+            until = dt.datetime.fromisoformat(rows[0]["locked_until"])
+            if until > now:
+                raise LoginThrottled(int((until - now).total_seconds()))
 
     def _existing(self, user_id: int) -> User:
         user = self.get(user_id)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
 import pytest
 
@@ -52,6 +53,28 @@ def test_failed_logins_lock_out_longer_each_time(users, clock):
     assert users.authenticate("carol", "a long passphrase", "10.0.0.9") is not None  # success clears the count
     assert users.authenticate("carol", "guess", "10.0.0.9") is None
     assert users.authenticate("carol", "a long passphrase", "10.0.0.9") is not None
+
+
+def test_guesses_sent_together_are_each_counted_and_stopped_at_the_lock(users, store):
+    """Sixteen guesses sent at once: before, each was checked against the count read before any
+    was counted, so most went uncounted and all sixteen were tried. Now the first five are counted
+    and the rest find the pair locked out."""
+    users.create("carol", "a long passphrase", "caseworker")
+    outcomes: list = []
+
+    def guess() -> None:
+        try:
+            outcomes.append(users.authenticate("carol", "guess", "10.0.0.9"))
+        except LoginThrottled:
+            outcomes.append("locked out")
+    threads = [threading.Thread(target=guess) for _ in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    [counted] = store.query("SELECT failures FROM panel_login_failures WHERE username='carol' AND ip='10.0.0.9'")
+    assert (outcomes.count(None), outcomes.count("locked out")) == (FREE_FAILURES, 16 - FREE_FAILURES)
+    assert counted["failures"] == FREE_FAILURES
 
 
 def test_unknown_usernames_are_throttled_too(users):
