@@ -124,7 +124,7 @@ class HubService:
             guarded(f"telling the all clear for {notice.condition}", self.alerts.all_clear, notice)
         if self.uplink is not None:
             guarded(f"sending the all clear for {notice.condition} to the office", self.uplink.publish_all_clear,
-                     notice)
+                    notice)
 
     def tick(self) -> None:
         """Every ``detection.tick_seconds``: the time-based checks (inactivity, not up, sensors)."""
