@@ -81,7 +81,7 @@ class Engine:
         #: learned without (the same, unless relearning failed)
         self._offline: frozenset[str] = frozenset()
         self._blind: frozenset[str] = frozenset()
-        self.state = HomeState(started=clock.now(), exits=frozenset(routine.exit_sensors),
+        self.state = HomeState(started=clock.now(), exits=frozenset(routine.exit_sensors), zone=clock.zone,
                                self_running=frozenset(routine.self_running))
         self._dormant_below = self._dormant_limit(routine)
         self._active: dict[str, Alert] = {}

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from analytics.history_stats import DAY_START_HOUR, NIGHT_WINDOW_MIN, OUT_GRACE_MIN, WAKE_FROM_HOUR, WAKE_QUARTERS
 from analytics.sensors import (HELD_KINDS, ActivationTracker, is_appliance, is_front_door, is_sleep_sensor, names_bed,
                                on_level)
+from hub.clock import elapsed, utc
 from hub.events import TECHNICAL_KINDS, Event
 
 #: how much recent history a new :class:`HomeState` takes in reading by reading (its windows span
@@ -56,6 +57,9 @@ class HomeState:
     exits: frozenset = frozenset()
     #: appliances that switch on by themselves (``Routine.self_running``): no sign of the resident
     self_running: frozenset = frozenset()
+    #: the zone of the readings' wall-clock times (``Clock.zone``): "the last 30 minutes" and "the
+    #: last 24 hours" are real time, however the clocks changed
+    zone: dt.tzinfo | None = dt.timezone.utc
     last_activation: dt.datetime | None = None
     #: when activity resumed after the last whole day (``_AWAY_GAP``) with none, however long the
     #: nights of a home without a bedroom sensor: a sensor silent through days away is not broken
@@ -73,13 +77,14 @@ class HomeState:
     last_other: dt.datetime | None = None
     day: dt.date | None = None
     day_count: int = 0
+    #: non-bed activations of the last 30 minutes, (when in UTC, sensor); ``recent_all``: any
     recent: deque = field(default_factory=deque)
     appliances_on: dict[str, dt.datetime] = field(default_factory=dict)
     #: when each appliance was first heard: one on since then was on before the hub knew it
     first_heard: dict[str, dt.datetime] = field(default_factory=dict)
     on_since: dict[str, dt.datetime] = field(default_factory=dict)
     recent_all: deque = field(default_factory=deque)
-    #: activations (one per sensor per minute) of the last 24 hours, (when, sensor), and how many
+    #: activations (one per sensor per minute) of the last 24 hours, (when in UTC, sensor), and how many
     #: of them each sensor made
     counted: deque = field(default_factory=deque)
     counted_by_sensor: Counter = field(default_factory=Counter)
@@ -143,12 +148,21 @@ class HomeState:
         start = dt.datetime.combine(activity_day(now), dt.time(DAY_START_HOUR))
         gone = self.out_minutes_today if self.day == activity_day(now) else 0.0
         if self.out and self.last_front is not None:
-            gone += (now - max(self.last_front, start, self._out_counted_to)).total_seconds() / 60
-        return max(0.0, (now - start).total_seconds() / 60 - gone)
+            gone += self._minutes(max(self.last_front, start, self._out_counted_to), now)
+        return max(0.0, self._minutes(start, now) - gone)
+
+    def _minutes(self, earlier: dt.datetime, later: dt.datetime) -> float:
+        """Real minutes between two wall-clock times (a day the clocks change has 23 or 25 hours)."""
+        return elapsed(earlier, later, self.zone).total_seconds() / 60
+
+    def _utc(self, when: dt.datetime) -> dt.datetime:
+        """``when`` in UTC: the windows below span real time, not the wall clock's."""
+        return when if self.zone is dt.timezone.utc else utc(when, self.zone)
 
     def count_last_day(self, now: dt.datetime) -> int:
         """Activations (one per sensor per minute) in the 24 hours before ``now``."""
-        return sum(1 for t, _ in self.counted if t > now - _DAY)
+        since = self._utc(now) - _DAY
+        return sum(1 for t, _ in self.counted if t > since)
 
     def lone_sensor(self, now: dt.datetime) -> tuple[str, int] | None:
         """The sensor that alone made every activation of the last 24 hours, and how many (one a
@@ -159,15 +173,18 @@ class HomeState:
 
     def activations_recently(self, now: dt.datetime) -> int:
         """How many activations (any sensor) in the last 30 minutes."""
-        return sum(1 for t in self.recent_all if t > now - _NIGHT_WINDOW)
+        since = self._utc(now) - _NIGHT_WINDOW
+        return sum(1 for t in self.recent_all if t > since)
 
     def places_recently(self, now: dt.datetime) -> set[str]:
         """Distinct non-bed sensors activated in the last 30 minutes."""
-        return {s for t, s in self.recent if t > now - _NIGHT_WINDOW}
+        since = self._utc(now) - _NIGHT_WINDOW
+        return {s for t, s in self.recent if t > since}
 
     def minutes_moving_recently(self, now: dt.datetime) -> int:
         """Minutes with a non-bed activation in the last 30 minutes."""
-        return len({t.replace(second=0, microsecond=0) for t, _ in self.recent if t > now - _NIGHT_WINDOW})
+        since = self._utc(now) - _NIGHT_WINDOW
+        return len({t.replace(second=0, microsecond=0) for t, _ in self.recent if t > since})
 
     def recall(self, last_words: Iterable[Event]) -> None:
         """Take in each sensor's last reading from before what is read in full (``last_readings``,
@@ -213,7 +230,7 @@ class HomeState:
             self.day, self.day_count, self.moves_today, self.out_minutes_today = day, 0, 0, 0.0
         if was_out and left is not None:
             start = dt.datetime.combine(day, dt.time(DAY_START_HOUR))
-            self.out_minutes_today += max(0.0, (when - max(left, start, self._out_counted_to)).total_seconds() / 60)
+            self.out_minutes_today += max(0.0, self._minutes(max(left, start, self._out_counted_to), when))
             self._out_counted_to = when
         if self._lively is None or when - self._lively >= _AWAY_GAP:
             self.active_since = when
@@ -221,9 +238,10 @@ class HomeState:
         self.last_activation_sensor = sensor
         if e.room:
             self.rooms[sensor] = e.room
-        window_start = when - _NIGHT_WINDOW
+        real = when if self.zone is dt.timezone.utc else utc(when, self.zone)
+        window_start = real - _NIGHT_WINDOW
         recent_all = self.recent_all
-        recent_all.append(when)
+        recent_all.append(real)
         while recent_all[0] <= window_start:
             recent_all.popleft()
         if named or sensor in self.exits:
@@ -242,7 +260,7 @@ class HomeState:
             if when >= self._rising_from:
                 self._note_rising(when)
             recent = self.recent
-            recent.append((when, sensor))
+            recent.append((real, sensor))
             while recent[0][0] <= window_start:
                 recent.popleft()
         minute = when.replace(second=0, microsecond=0)
@@ -250,9 +268,9 @@ class HomeState:
             self._last_minute[sensor] = minute
             self.day_count += 1
             counted, by_sensor = self.counted, self.counted_by_sensor
-            counted.append((when, sensor))
+            counted.append((real, sensor))
             by_sensor[sensor] += 1
-            day_ago = when - _DAY
+            day_ago = real - _DAY
             while counted[0][0] <= day_ago:
                 gone = counted.popleft()[1]
                 by_sensor[gone] -= 1

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 from analytics.state import HomeState, last_readings
 from hub import health
@@ -55,3 +56,25 @@ def test_days_between_recalled_last_words_are_not_read_as_days_away():
     back = T + 4 * day + dt.timedelta(minutes=5)
     state.update(Event(back, "hall_pir", "motion", 1))
     assert state.active_since == back
+
+
+def test_the_last_half_hour_is_real_time_when_the_clocks_change():
+    """Amsterdam. Spring: a trip through three places at 01:50, just before 02:00 became 03:00, is
+    15 minutes old at 03:05, not 75. Autumn: a trip at 02:20 summer time is 50 minutes old at the
+    second 02:10 (the clocks went back from 03:00 to 02:00), not still "recent"."""
+    amsterdam = ZoneInfo("Europe/Amsterdam")
+    spring = HomeState(started=dt.datetime(2026, 3, 29), zone=amsterdam)
+    for i, sensor in enumerate(("living_pir", "hall_pir", "bathroom_pir")):
+        spring.update(Event(dt.datetime(2026, 3, 29, 1, 50 + i), sensor, "motion", 1.0))
+    now = dt.datetime(2026, 3, 29, 3, 5)
+    assert spring.places_recently(now) == {"living_pir", "hall_pir", "bathroom_pir"}
+    assert spring.activations_recently(now) == 3 and spring.minutes_moving_recently(now) == 3
+    autumn = HomeState(started=dt.datetime(2026, 10, 25), zone=amsterdam)
+    for i, sensor in enumerate(("living_pir", "hall_pir", "bathroom_pir")):
+        autumn.update(Event(dt.datetime(2026, 10, 25, 2, 20 + i), sensor, "motion", 1.0))
+    autumn.update(Event(dt.datetime(2026, 10, 25, 2, 5, fold=1), "kitchen_pir", "motion", 1.0))
+    now = dt.datetime(2026, 10, 25, 2, 10, fold=1)
+    assert autumn.places_recently(now) == {"kitchen_pir"}
+    assert autumn.activations_recently(now) == 1 and autumn.count_last_day(now) == 4
+    # the day (from 06:00) the clocks go back in has 25 hours: at 04:00, 23 of them have passed
+    assert autumn.home_minutes_today(dt.datetime(2026, 10, 25, 4, 0)) == 23 * 60
