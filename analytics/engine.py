@@ -142,7 +142,7 @@ class Engine:
 
     def _evaluate(self) -> list[Alert]:
         now = self.clock.now()
-        ctx = Context(self.state, now, self.name, self._active.keys(), self.clock.zone)
+        ctx = Context(self.state, now, self.name, self._active.keys())
         if (self._silence_reported is not None and not self._back_since_report
                 and len(self.state.places_recently(now)) >= _BACK_PLACES):
             self._back_since_report = True

@@ -155,13 +155,9 @@ class HomeState:
         """Real minutes between two wall-clock times (a day the clocks change has 23 or 25 hours)."""
         return elapsed(earlier, later, self.zone).total_seconds() / 60
 
-    def _utc(self, when: dt.datetime) -> dt.datetime:
-        """``when`` in UTC: the windows below span real time, not the wall clock's."""
-        return when if self.zone is dt.timezone.utc else utc(when, self.zone)
-
     def count_last_day(self, now: dt.datetime) -> int:
         """Activations (one per sensor per minute) in the 24 hours before ``now``."""
-        since = self._utc(now) - _DAY
+        since = utc(now, self.zone) - _DAY
         return sum(1 for t, _ in self.counted if t > since)
 
     def lone_sensor(self, now: dt.datetime) -> tuple[str, int] | None:
@@ -173,17 +169,17 @@ class HomeState:
 
     def activations_recently(self, now: dt.datetime) -> int:
         """How many activations (any sensor) in the last 30 minutes."""
-        since = self._utc(now) - _NIGHT_WINDOW
+        since = utc(now, self.zone) - _NIGHT_WINDOW
         return sum(1 for t in self.recent_all if t > since)
 
     def places_recently(self, now: dt.datetime) -> set[str]:
         """Distinct non-bed sensors activated in the last 30 minutes."""
-        since = self._utc(now) - _NIGHT_WINDOW
+        since = utc(now, self.zone) - _NIGHT_WINDOW
         return {s for t, s in self.recent if t > since}
 
     def minutes_moving_recently(self, now: dt.datetime) -> int:
         """Minutes with a non-bed activation in the last 30 minutes."""
-        since = self._utc(now) - _NIGHT_WINDOW
+        since = utc(now, self.zone) - _NIGHT_WINDOW
         return len({t.replace(second=0, microsecond=0) for t, _ in self.recent if t > since})
 
     def recall(self, last_words: Iterable[Event]) -> None:
@@ -238,7 +234,7 @@ class HomeState:
         self.last_activation_sensor = sensor
         if e.room:
             self.rooms[sensor] = e.room
-        real = when if self.zone is dt.timezone.utc else utc(when, self.zone)
+        real = utc(when, self.zone)  # the windows span real time, not the wall clock's
         window_start = real - _NIGHT_WINDOW
         recent_all = self.recent_all
         recent_all.append(real)

@@ -83,6 +83,8 @@ def utc(when: dt.datetime, zone: dt.tzinfo | None) -> dt.datetime:
     Deadlines are kept in UTC: a wall-clock deadline set just before the clocks go back would come
     an hour late. In the hour that repeats, ``when.fold`` (set by the clocks here) says which pass.
     """
+    if zone is dt.timezone.utc:  # a replay's clock: already UTC, and a busy home's state asks per reading
+        return when
     aware = when.replace(tzinfo=zone) if zone is not None else when.astimezone()
     return aware.astimezone(dt.timezone.utc).replace(tzinfo=None)
 

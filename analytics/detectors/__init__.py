@@ -49,16 +49,15 @@ class Context:
     name: str = ""
     #: conditions raised and not cleared since: told already, whatever the detector was rebuilt from
     raised: AbstractSet[str] = frozenset()
-    #: the zone of the wall-clock times (``Clock.zone``), for real durations across the clocks changing
-    zone: dt.tzinfo | None = dt.timezone.utc
 
     def minutes_since(self, when: dt.datetime) -> float:
-        """Real minutes from ``when`` (a wall-clock time) to now, however the clocks changed between."""
-        return elapsed(when, self.now, self.zone).total_seconds() / 60
+        """Real minutes from ``when`` (a wall-clock time) to now, however the clocks changed between
+        (in the zone the state's times are in, ``HomeState.zone``)."""
+        return elapsed(when, self.now, self.state.zone).total_seconds() / 60
 
     def minutes_from_now(self, minutes: float) -> dt.datetime:
         """The wall-clock time ``minutes`` of real time from now."""
-        return later_by(self.now, dt.timedelta(minutes=minutes), self.zone)
+        return later_by(self.now, dt.timedelta(minutes=minutes), self.state.zone)
 
 
 class Detector(Protocol):

@@ -198,8 +198,8 @@ def test_a_new_hub_does_not_call_the_mains_left_on_and_learns_it_overnight():
     assert learn(clamp + kettle[:1], "h").self_running == ["mains"]
 
 
-def _state_with(sensor: str, since: dt.datetime) -> HomeState:
-    s = HomeState(started=since)
+def _state_with(sensor: str, since: dt.datetime, zone: dt.tzinfo = dt.timezone.utc) -> HomeState:
+    s = HomeState(started=since, zone=zone)
     s.update(Event(since, sensor, "appliance", 1.0))
     return s
 
@@ -256,8 +256,8 @@ def test_a_stove_on_across_the_clocks_going_forward_is_judged_by_the_real_time_o
     routine = empty_routine("h")
     routine.appliance_minutes = {"stove": [8.0] * 12}
     detector = ApplianceOn(routine)
-    assert detector.check(Context(_state_with("stove", t0), dt.datetime(2026, 3, 29, 3, 29), zone=amsterdam)) == []
-    found = detector.check(Context(_state_with("stove", t0), dt.datetime(2026, 3, 29, 3, 31), zone=amsterdam))
+    assert detector.check(Context(_state_with("stove", t0, amsterdam), dt.datetime(2026, 3, 29, 3, 29))) == []
+    found = detector.check(Context(_state_with("stove", t0, amsterdam), dt.datetime(2026, 3, 29, 3, 31)))
     assert [(f.kind, f.evidence["on_min"]) for f in found] == [("appliance_on", 61)]
     assert "since 01:30 (1 h 01 min)" in found[0].message
 
