@@ -222,18 +222,25 @@ class OfficeReceiver:
 
     def _seen(self, conn, household: str, now: dt.datetime) -> None:
         """Any message proves the hub was there: move its last_seen forward (never back)."""
-        t, t_utc = format_time(now), format_time(utc(now, self.clock.zone))
-        conn.execute("INSERT OR IGNORE INTO hub_status (household, state, since, last_seen, since_utc, last_seen_utc) "
-                     "VALUES (?, 'online', ?, ?, ?, ?)", (household, t, t, t_utc, t_utc))
+        self._met(conn, household, "online", now)
         self._heard(conn, household, now)
+
+    def _stamps(self, when: dt.datetime) -> tuple[str, str]:
+        """``when`` (office clock) as a hub_status time column pair: wall-clock text, and UTC text."""
+        return format_time(when), format_time(utc(when, self.clock.zone))
+
+    def _met(self, conn, household: str, state: str, when: dt.datetime) -> None:
+        """A hub first heard at ``when``, saying ``state``: its hub_status row (none if it has one)."""
+        t, t_utc = self._stamps(when)
+        conn.execute("INSERT OR IGNORE INTO hub_status (household, state, since, last_seen, since_utc, last_seen_utc) "
+                     "VALUES (?, ?, ?, ?, ?, ?)", (household, state, t, t, t_utc, t_utc))
 
     def _heard(self, conn, household: str, when: dt.datetime) -> None:
         """Move the hub's last_seen forward to ``when``, never back: compared in UTC, as the wall
         clock's 02:10 after the clocks went back is later than its 02:50 before."""
-        when_utc = format_time(utc(when, self.clock.zone))
+        t, t_utc = self._stamps(when)
         conn.execute("UPDATE hub_status SET last_seen=?, last_seen_utc=? WHERE household=? "
-                     "AND (last_seen_utc IS NULL OR last_seen_utc < ?)",
-                     (format_time(when), when_utc, household, when_utc))
+                     "AND (last_seen_utc IS NULL OR last_seen_utc < ?)", (t, t_utc, household, t_utc))
 
     def _claim(self, conn, msg_id: str, topic: str, now: dt.datetime) -> bool:
         """Record ``msg_id`` as applied; False when it already was."""
@@ -304,14 +311,12 @@ class OfficeReceiver:
             row = conn.execute("SELECT state, last_seen, last_seen_utc FROM hub_status WHERE household=?",
                                (household,)).fetchone()
             if row is None:
-                t, t_utc = format_time(seen or now), format_time(utc(seen or now, self.clock.zone))
-                conn.execute("INSERT INTO hub_status (household, state, since, last_seen, since_utc, last_seen_utc) "
-                             "VALUES (?, ?, ?, ?, ?, ?)", (household, state, t, t, t_utc, t_utc))
+                self._met(conn, household, state, seen or now)
             elif row["state"] != state:
                 if msg.retain and (seen is None or self._heard_since(row, seen)):
                     return "applied"  # a retained state older than what was heard since
                 conn.execute("UPDATE hub_status SET state=?, since=?, since_utc=? WHERE household=?",
-                             (state, format_time(seen), format_time(utc(seen, self.clock.zone)), household))
+                             (state, *self._stamps(seen), household))
                 self._heard(conn, household, seen)
                 log.info("hub of %s is %s", household, state)
             elif seen is not None:
@@ -322,9 +327,10 @@ class OfficeReceiver:
 
     def _heard_since(self, row, when: dt.datetime) -> bool:
         """Whether the hub of ``row`` (its hub_status) was heard at or after ``when``."""
+        t, t_utc = self._stamps(when)
         if row["last_seen_utc"] is None:  # a row from before office schema 2
-            return format_time(when) <= row["last_seen"]
-        return format_time(utc(when, self.clock.zone)) <= row["last_seen_utc"]
+            return t <= row["last_seen"]
+        return t_utc <= row["last_seen_utc"]
 
     def _know_household(self, household: str) -> None:
         """A hub the office has not met yet appears in the directory under its id, so the panel lists it
