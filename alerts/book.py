@@ -309,7 +309,6 @@ class AlertBook:
                 log.exception("alert listener %r failed on %s of #%d", listener, action, record.id)
 
 
-
 def _record(row: sqlite3.Row) -> AlertRecord:
     alert = Alert(time=dt.datetime.fromisoformat(row["alert_time"]), household=row["household"], kind=row["kind"],
                   severity=row["severity"], message=row["message"], technical=bool(row["technical"]),

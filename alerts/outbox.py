@@ -358,7 +358,6 @@ class Outbox:
                 log.exception("outbox listener failed on %s of #%d", event, message_id)
 
 
-
 def _message(r) -> OutboxMessage:
     return OutboxMessage(
         id=r["id"], alert_id=r["alert_id"], household=r["household"], recipient=r["recipient"], phone=r["phone"],

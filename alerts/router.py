@@ -393,7 +393,6 @@ class Router:
             return household
 
 
-
 def _route(row) -> Route:
     return Route(row["alert_id"], row["household"], row["status"], row["position"], row["contact_name"],
                  row["contact_phone"], parse_time(row["notified_at"]), parse_time(row["due_at"]), row["reason"],

@@ -20,7 +20,6 @@ def _iso(when: dt.datetime | None) -> str | None:
     return when.isoformat(timespec="seconds") if when else None
 
 
-
 @dataclass(frozen=True)
 class Alert:
     """A deviation worth telling a person about.

@@ -105,7 +105,6 @@ def has_office_tables(store: Store) -> bool:
     return bool(store.query("SELECT 1 FROM sqlite_master WHERE type='table' AND name='hub_status'"))
 
 
-
 def _status(row) -> HubStatus:
     return HubStatus(row["household"], row["state"], parse_time(row["since"]), parse_time(row["last_seen"]),
                      parse_time(row["outage_since"]), row["outage_alert"], parse_time(row["since_utc"]),

@@ -93,7 +93,6 @@ def test_caseload_order(store, clock):
     assert entries[4].reasons[0].text.startswith("Quieter than usual today: 9 active minutes so far, usually 75")
 
 
-
 def test_a_lingering_low_alert_does_not_put_a_new_fall_ahead_of_an_older_one(store):
     clock = ManualClock(NOW - dt.timedelta(days=5))
     book = AlertBook(store, clock)
