@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
 
 #: Kinds that describe what the resident does (the canonical CSV's kinds).
 ACTIVITY_KINDS = frozenset({"motion", "door", "contact", "pressure", "flush", "appliance", "light", "power"})
@@ -38,7 +39,7 @@ def parse_time(text: str | None) -> dt.datetime | None:
     return dt.datetime.fromisoformat(text) if text else None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)  # __init__: below the class
 class Event:
     """One sensor reading in one home.
 
@@ -55,12 +56,6 @@ class Event:
     room: str = ""
     household: str = ""
     source_id: str = field(default="", compare=False)
-
-    def __post_init__(self) -> None:
-        if self.kind not in KINDS:
-            raise ValueError(f"unknown event kind {self.kind!r}; expected one of {sorted(KINDS)}")
-        if not self.sensor:
-            raise ValueError("an event needs a sensor name")
 
     @property
     def on(self) -> bool:
@@ -85,3 +80,33 @@ class Event:
     def csv_row(self) -> list[str]:
         """The canonical CSV row: timestamp, sensor, kind, value, room."""
         return [format_time(self.time), self.sensor, self.kind, format_value(self.value), self.room]
+
+
+def _event_init() -> Callable[..., None]:
+    """``Event.__init__``: the dataclass's, checked, but setting the fields through their slots.
+
+    A frozen dataclass's own ``__init__`` sets each field through ``object.__setattr__`` and then
+    calls ``__post_init__``; a dense home's replay builds 200 000 events, and this way takes 0.07 s
+    less of its 1.2 s (``eldercare bench replay``)."""
+    set_time, set_sensor, set_kind, set_value, set_room, set_household, set_source_id = (
+        getattr(Event, f.name).__set__ for f in fields(Event))
+
+    def __init__(self: Event, time: dt.datetime, sensor: str, kind: str, value: float, room: str = "",
+                 household: str = "", source_id: str = "") -> None:
+        if kind not in KINDS:
+            raise ValueError(f"unknown event kind {kind!r}; expected one of {sorted(KINDS)}")
+        if not sensor:
+            raise ValueError("an event needs a sensor name")
+        set_time(self, time)
+        set_sensor(self, sensor)
+        set_kind(self, kind)
+        set_value(self, value)
+        set_room(self, room)
+        set_household(self, household)
+        set_source_id(self, source_id)
+
+    __init__.__qualname__ = "Event.__init__"  # as errors about its arguments name it
+    return __init__
+
+
+Event.__init__ = _event_init()  # type: ignore[method-assign]

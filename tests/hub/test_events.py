@@ -1,6 +1,7 @@
 """The Event type and the canonical event CSV."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 
@@ -22,6 +23,21 @@ def test_event_rejects_unknown_kind_and_empty_sensor():
         Event(dt.datetime(2024, 1, 1), "x", "smell", 1)
     with pytest.raises(ValueError, match="sensor"):
         Event(dt.datetime(2024, 1, 1), "", "motion", 1)
+
+
+def test_an_event_is_a_frozen_value_built_by_position_or_by_name():
+    a = Event(dt.datetime(2024, 1, 1, 7), "pir", "motion", 1, "hall", "h1", "mqtt:7")
+    b = Event(time=a.time, sensor="pir", kind="motion", value=1, room="hall", household="h1")
+    assert a == b and hash(a) == hash(b)  # where a reading came from is not what it is
+    assert (b.room, b.household, b.source_id) == ("hall", "h1", "")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        a.value = 0  # type: ignore[misc]
+    moved = dataclasses.replace(a, sensor="kitchen_pir")
+    assert (moved.sensor, moved.time, moved.source_id) == ("kitchen_pir", a.time, "mqtt:7")
+    with pytest.raises(ValueError, match="unknown event kind"):
+        dataclasses.replace(a, kind="smell")
+    with pytest.raises(TypeError, match="Event.__init__"):
+        Event(a.time, "pir", "motion")  # type: ignore[call-arg]
 
 
 def test_natural_key_is_stable_and_distinguishes_readings():
