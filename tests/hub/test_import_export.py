@@ -111,6 +111,36 @@ def test_reading_from_a_day_on_skips_earlier_rows_and_checks_the_rest(tmp_path: 
         raise AssertionError("a bad row inside the window must still be an error")
 
 
+def test_rows_dropped_before_a_day_are_exactly_the_earlier_ones_and_errors_keep_their_line(tmp_path: Path):
+    from hub.csvio import read_events
+    from hub.errors import ImportFormatError
+
+    rows = ["2024-01-02T10:00:00,hall_pir,motion,1,hall",
+            "  2024-03-01T08:00:00,hall_pir,motion,1,hall",  # indented: still dated by its timestamp
+            "2024-03-01T08:00:05,hall_pir,motion,0,hall",
+            "2024-01-03T11:00:00,kettle,power,1500,kitchen",  # an old row out of order
+            '2024-01-04T07:00:00,"bed, left",pressure,1,bedroom',  # quoted: from here the parser decides
+            "2024-01-04T07:30:00,bed_right,pressure,1,bedroom",
+            "2024-03-02T07:00:00,bed_right,pressure,1,bedroom"]
+    path = tmp_path / "long.csv"
+    path.write_text(HEADER + "\n".join(rows) + "\n")
+    since = dt.date(2024, 2, 1)
+    kept = list(read_events(path, since=since))
+    assert kept == [e for e in read_events(path) if e.time.date() >= since]
+    assert [e.time.isoformat() for e in kept] == ["2024-03-01T08:00:00", "2024-03-01T08:00:05", "2024-03-02T07:00:00"]
+
+    # the timestamp in another column: the rows are still judged by it
+    path.write_text("sensor,kind,value,room,timestamp\nhall_pir,motion,1,hall,2024-01-02T10:00:00\n"
+                    "hall_pir,motion,1,hall,2024-03-01T09:00:00\n")
+    assert [e.time.month for e in read_events(path, since=since)] == [3]
+
+    for bad_at in (2, 4, 6):  # after dropped lines, after an indented one, after the quoted one
+        lines = rows[:bad_at] + ["2024-03-01T09:00:00,hall_pir,teleport,1,"] + rows[bad_at:]
+        path.write_text(HEADER + "\n".join(lines) + "\n")
+        with pytest.raises(ImportFormatError, match=f"line {bad_at + 2}: .*teleport"):
+            list(read_events(path, since=since))
+
+
 def test_a_spreadsheets_csv_reads_as_written(tmp_path: Path):
     """Saved from a spreadsheet: byte-order mark, CRLF, "Motion", a space for the T, fractions of a
     second, "1.0" and "ON": the same readings as the plain file."""
