@@ -72,7 +72,7 @@ def parse_events(f: TextIO, name: str, household: str = "", *, since: dt.date | 
         stamp = row[ts_at].strip()
         if not stamp and not "".join(row).strip():
             continue
-        if stamp[:10] < first_day:  # (a row with quotes the line filter let through)
+        if stamp[:10] < first_day:  # one the line filter left: quoted, indented, timestamp not first
             continue
         try:
             when = dt.datetime.fromisoformat(stamp)
