@@ -29,3 +29,15 @@ def test_bench_replay_prints_a_line_per_density(capsys):
     assert all(found), lines
     (k1, day1, _), (k3, day3, _) = (m.groups() for m in found)
     assert (k1, k3) == ("1", "3") and int(day3) > 2 * int(day1)
+
+
+def test_the_peak_memory_printed_is_the_replays_not_the_benchmarks(tmp_path):
+    from analytics.bench_replay import _replay_once
+    from hub.csvio import write_events
+
+    history, events = tmp_path / "h.csv", tmp_path / "e.csv"
+    write_events(history, [Event(T0 + dt.timedelta(hours=h), "kitchen_pir", "motion", 1, "kitchen") for h in range(48)])
+    write_events(events, [Event(T0 + dt.timedelta(days=2), "kitchen_pir", "motion", 1, "kitchen")])
+    held = b"x" * (160 * 2**20)  # the benchmark holding a simulated home: not the child's memory
+    _seconds, peak_mb = _replay_once(history, events, T0 + dt.timedelta(days=2, hours=1), tmp_path / "a.jsonl")
+    assert len(held) and 10 < peak_mb < 120
