@@ -39,9 +39,9 @@ def check_hubs(store: Store, alerts: Any, now: dt.datetime,
                                        and elapsed(listening_since, now, zone) <= offline_after)
     for hub in hub_statuses(store):
         down = hub.down_since(now, offline_after, zone)
-        if down is not None and hub.outage_since is None and deaf:
-            continue
         if down is not None and hub.outage_since is None:
+            if deaf:
+                continue  # the silence may be the office's own
             alert = _offline_alert(hub, down, now, hub.gone_for(now, zone), _name(alerts, hub.household))
             record = alerts.handle(alert)
             with store.transaction() as conn:
