@@ -41,6 +41,8 @@ OUTCOMES: dict[str, str] = {
     "false_alarm": "False alarm",
 }
 STATES = ("open", "acknowledged", "resolved")
+#: the states of an alert not yet resolved: still to be seen to
+UNRESOLVED = STATES[:2]
 #: how someone can take (acknowledge) an alert
 ACK_CHANNELS = ("sms", "panel", "terminal")
 

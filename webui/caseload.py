@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from alerts.book import AlertBook, AlertRecord
+from alerts.book import UNRESOLVED, AlertBook, AlertRecord
 from alerts.directory import Household
 from hub import office_state
 from hub.alert import SEVERITIES
@@ -111,7 +111,7 @@ def build_caseload(store: Store, book: AlertBook, households: Iterable[Household
     """
     households = list(households)
     open_alerts: dict[str, list[AlertRecord]] = {h.id: [] for h in households}
-    for record in book.list(households=open_alerts, states=("open", "acknowledged"), limit=10_000):
+    for record in book.list(households=open_alerts, states=UNRESOLVED, limit=10_000):
         open_alerts[record.household].append(record)
     entries = [_entry(store, h, open_alerts[h.id], now, usual, hub_offline_after, zone) for h in households]
     far_future = dt.datetime.max

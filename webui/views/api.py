@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify, request
 
-from alerts.book import STATES, AlertRecord
+from alerts.book import STATES, UNRESOLVED, AlertRecord
 from webui import activity, sensors
 from webui.access import audit, household_for, panel, requires, visible_households
 from webui.caseload import build_caseload
@@ -52,7 +52,7 @@ def sensor_list(household_id: str):
     """Each sensor's last-seen time, battery and problem."""
     household = household_for(household_id, "api sensors")
     p = panel()
-    unresolved = p.book.list(households=[household.id], states=("open", "acknowledged"))
+    unresolved = p.book.list(households=[household.id], states=UNRESOLVED)
     return jsonify([s.to_json() for s in sensors.sensor_health(p.store, household.id, p.clock.now(), unresolved)])
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from alerts.book import UNRESOLVED
 from hub.errors import PanelError
 from webui import activity, sensors
 from webui.access import household_for, panel, requires
@@ -27,7 +28,7 @@ def show(household_id: str):
     now = p.clock.now()
     alerts = p.book.list(households=[household.id], limit=ALERTS_SHOWN)
     # every unresolved alert, however many newer ones the history above holds
-    unresolved = p.book.list(households=[household.id], states=("open", "acknowledged"), limit=10_000)
+    unresolved = p.book.list(households=[household.id], states=UNRESOLVED, limit=10_000)
     return render_template(
         "household.html", household=household, now=now,
         today=activity.today_against_usual(p.store, household.id, now, p.usual),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from alerts.book import OUTCOMES, STATES
+from alerts.book import OUTCOMES, STATES, UNRESOLVED
 from hub.alert import SEVERITIES
 from hub.errors import AlertStateError, NotFoundError
 from webui.access import audit, household_for, panel, requires, visible_households
@@ -26,7 +26,7 @@ def index():
     if state != "resolved":  # what still holds, the most serious first, then the longest waiting; then
         # those whose condition is over (the resident was seen again)
         records.sort(key=lambda r: (bool(r.over), SEVERITIES.index(r.alert.severity), r.raised_at))
-    counts = {s: len(p.book.list(households=households, states=[s], limit=10_000)) for s in ("open", "acknowledged")}
+    counts = {s: len(p.book.list(households=households, states=[s], limit=10_000)) for s in UNRESOLVED}
     audit("view alerts", detail=f"{state}: {len(records)} alerts")
     return render_template("inbox.html", records=records, state=state, households=households, counts=counts)
 
