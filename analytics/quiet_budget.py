@@ -73,7 +73,7 @@ def _survival(over, sigma, alpha):
     return (1.0 + over / (alpha * sigma)) ** (-alpha)
 
 
-def _excess_for(ratio, sigma, alpha):
+def excess_for(ratio, sigma, alpha):
     """The excess over ``u`` at which :func:`_survival` falls to ``1 / ratio``."""
     return alpha * sigma * (ratio ** (1.0 / alpha) - 1.0)
 
@@ -150,12 +150,12 @@ class QuietBudget:
         share = budget_day * weight / total_weight if total_weight > 0 else np.zeros(shape)
         expected = self.per_day * self.p
         with np.errstate(divide="ignore", invalid="ignore"):
-            raw = np.where(expected > share, self.u + _excess_for(expected / share, self.sigma, self.alpha), self.u)
+            raw = np.where(expected > share, self.u + excess_for(expected / share, self.sigma, self.alpha), self.u)
         self.limits = np.clip(np.nan_to_num(raw, nan=ceiling_min), floor_min, ceiling_min)
         # a context never seen: the hour's figures, as if it began one spell a day
         unseen_share = np.minimum(budget_day * self.hour_sigma / max(total_weight, 1e-9), budget_day)
         unseen_ratio = np.maximum(self.hour_p / unseen_share, 1.0)
-        unseen = self.hour_u + _excess_for(unseen_ratio, self.hour_sigma, self.hour_alpha)
+        unseen = self.hour_u + excess_for(unseen_ratio, self.hour_sigma, self.hour_alpha)
         self.unseen = np.clip(unseen, floor_min, ceiling_min)
 
     def limit(self, sensor: str, hour: int) -> tuple[float, Tail]:
