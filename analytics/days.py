@@ -33,6 +33,12 @@ class DailySummary:
     night_active_minutes: int
     events: int
 
+    def to_json(self) -> dict:
+        """The day as sent upstream (without the household, which the message names)."""
+        return {"day": self.day.isoformat(), "wake_time": self.wake_time, "bed_time": self.bed_time,
+                "active_minutes": self.active_minutes, "night_active_minutes": self.night_active_minutes,
+                "events": self.events}
+
 
 def _hhmm(minutes: float | None) -> str | None:
     if minutes is None:

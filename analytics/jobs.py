@@ -14,11 +14,12 @@ from pathlib import Path
 
 import numpy as np
 
-from analytics.days import daily_summary, write_daily_summaries
+from analytics.days import DailySummary, daily_summary, write_daily_summaries
 from analytics.explain import sms_text, who_cap
 from analytics.modelstore import save_routine
 from analytics.history_stats import DAY_START_HOUR
 from analytics.routine import KEEP_DAYS, Routine, learn
+from analytics.summaries import Arrivals
 from hub.alert import Alert
 from hub.clock import Clock
 from hub.errors import ModelError
@@ -93,15 +94,24 @@ def check_yesterday(store: Store, clock: Clock, model_dir: str | Path, household
 
 
 def summarise_days(store: Store, clock: Clock, household: str, days: int = 2,
-                   self_running: Collection[str] = ()) -> int:
-    """Write ``daily_summaries`` for the last ``days`` finished days (``self_running`` appliances
-    not counted as activity); return rows written."""
+                   self_running: Collection[str] = ()) -> list[DailySummary]:
+    """Write ``daily_summaries`` for the last ``days`` finished days, and for every earlier day
+    with readings of its own whose summary readings stored since the last run change (delivered
+    late, an imported history). ``self_running`` appliances are not counted as activity. Returns
+    the days written."""
     today = clock.now().date()
+    last_days = {today - dt.timedelta(days=back) for back in range(1, days + 1)}
+    arrivals = Arrivals(store, household, "daily")
+    # a day's summary reads from 22:00 the evening before to 13:00 the next day (``daily_summary``)
+    touched = {h.date() + dt.timedelta(days=d) for h in arrivals.hours
+               for d in (-1 if h.hour < 13 else 0, 0, 1 if h.hour >= 22 else 0)}
     summaries = []
-    for back in range(days, 0, -1):
-        day = today - dt.timedelta(days=back)
+    for day in sorted(d for d in last_days | touched if d < today):
         midnight = dt.datetime.combine(day, dt.time())
         evs = store.events(since=midnight - dt.timedelta(hours=2), until=midnight + dt.timedelta(hours=37),
                            household=household)
-        summaries.append(daily_summary(evs, day, household, self_running))
-    return write_daily_summaries(store, summaries)
+        if day in last_days or any(midnight <= e.time < midnight + dt.timedelta(days=1) for e in evs):
+            summaries.append(daily_summary(evs, day, household, self_running))
+    write_daily_summaries(store, summaries)
+    arrivals.taken()
+    return summaries

@@ -181,6 +181,57 @@ def write_summaries(store: Store, household: str, since: dt.datetime, until: dt.
     return rows
 
 
+class Arrivals:
+    """What a summarising job (``job``: ``hourly``, ``daily``) has not taken in yet: the clock hours
+    holding the household's events stored since its last run (every hour with events, the first
+    time), found by event id, so readings stored late (delivered hours late, an imported history)
+    are summarised too. :meth:`taken` records the run once its summaries are written; a run that
+    fails leaves them to the next."""
+
+    def __init__(self, store: Store, household: str, job: str) -> None:
+        self.store, self.household, self.job = store, household, job
+        self.newest = store.newest_event_id()
+        mark = store.summary_mark(household, job)
+        if mark is None or mark > self.newest:  # never run, or every event dropped since and ids reused
+            mark = 0
+        self.hours = store.hours_stored_between(household, mark, self.newest)
+
+    def taken(self) -> None:
+        """Record that every event up to :attr:`newest` is summarised."""
+        self.store.set_summary_mark(self.household, self.job, self.newest)
+
+
+def _spans(hours: Iterable[dt.datetime], length: dt.timedelta) -> list[tuple[dt.datetime, dt.datetime]]:
+    """Time-ordered ``hours`` as the fewest [start, end) spans covering ``length`` from each."""
+    spans: list[tuple[dt.datetime, dt.datetime]] = []
+    for h in hours:
+        if spans and h <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], max(spans[-1][1], h + length))
+        else:
+            spans.append((h, h + length))
+    return spans
+
+
+def write_new_summaries(store: Store, household: str, now: dt.datetime) -> list[HourlySummary]:
+    """The hourly job: summarise the finished hours since the last summarised one, and again every
+    earlier hour that got readings since the last run (with the hour after it, which a power
+    reading held over reaches). Returns the rows written, to send upstream."""
+    arrivals = Arrivals(store, household, "hourly")
+    last = store.query("SELECT max(hour) FROM summaries WHERE household=?", (household,))[0][0]
+    if last:
+        start = dt.datetime.fromisoformat(last)  # it may have been summarised part-way through: again
+    elif arrivals.hours:
+        start = arrivals.hours[0]
+    else:
+        start = floor_hour(now) - HOUR
+    late = _spans((h for h in arrivals.hours if h < start), HOUR + DEFAULT_MAX_HOLD)
+    rows: list[HourlySummary] = []
+    for since, until in [(a, min(b, start)) for a, b in late] + [(start, now)]:
+        rows += write_summaries(store, household, since, until)
+    arrivals.taken()
+    return rows
+
+
 def read_summaries(store: Store, household: str, since: dt.datetime, until: dt.datetime) -> list[HourlySummary]:
     """Stored summaries of the hours in [since, until), by hour, room, kind."""
     rows = store.query("SELECT household, hour, room, kind, events, active_minutes, energy_wh, light_on_minutes "

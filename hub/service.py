@@ -140,14 +140,14 @@ class HubService:
             guarded("heartbeat", self.uplink.heartbeat)
 
     def hourly(self) -> None:
-        """Every hour: summarise the hours since the last summary (catching up after downtime or an
-        import), and send summaries, sensor health and a heartbeat to the office."""
-        from analytics.summaries import write_summaries
+        """Every hour: summarise the hours since the last summary (catching up after downtime) and
+        those that got readings since (delivered late, imported), and send summaries, sensor health
+        and a heartbeat to the office."""
+        from analytics.summaries import write_new_summaries
         from hub.health import sensor_health
-        now = self.clock.now()
 
         def summarise() -> None:
-            rows = write_summaries(self.store, self.household, self._summarised_until(now), now)
+            rows = write_new_summaries(self.store, self.household, self.clock.now())
             if self.uplink is not None:
                 self.uplink.publish_summaries(rows)
 
@@ -155,14 +155,6 @@ class HubService:
         if self.uplink is not None:  # the office hears about the sensors even if summarising failed
             guarded("sensor health", lambda: self.uplink.publish_health(sensor_health(self.store, self.household)))
             guarded("heartbeat", self.uplink.heartbeat)
-
-    def _summarised_until(self, now: dt.datetime) -> dt.datetime:
-        last = self.store.query("SELECT max(hour) FROM summaries WHERE household=?", (self.household,))[0][0]
-        if last:
-            # the last summarised hour may have been partial: do it again
-            return dt.datetime.fromisoformat(last)
-        first = self.store.query("SELECT min(ts) FROM events WHERE household=?", (self.household,))[0][0]
-        return dt.datetime.fromisoformat(first) if first else now - dt.timedelta(hours=1)
 
     def nightly(self) -> None:
         """Once a night: relearn the routine, summarise yesterday, drop raw events past retention."""
@@ -180,12 +172,9 @@ class HubService:
         def days() -> None:
             watched = self.household in self.detection.households
             self_running = self.detection.engine(self.household).routine.self_running if watched else ()
-            summarise_days(self.store, self.clock, self.household, self_running=self_running)
+            written = summarise_days(self.store, self.clock, self.household, self_running=self_running)
             if self.uplink is not None:
-                since = (self.clock.now().date() - dt.timedelta(days=2)).isoformat()
-                self.uplink.publish_days(dict(r) for r in self.store.query(
-                    "SELECT day, wake_time, bed_time, active_minutes, night_active_minutes, events "
-                    "FROM daily_summaries WHERE household=? AND day>=?", (self.household, since)))
+                self.uplink.publish_days(d.to_json() for d in written)
 
         def retention() -> None:
             cutoff = self.clock.now() - dt.timedelta(days=self.config.store.retention_days)

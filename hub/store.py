@@ -95,6 +95,16 @@ CORE_MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (household, day)
     );
     """,
+    # 2: how far each summarising job has taken in the events stored (by event id), so that
+    # readings stored late (delivered late, imported) are summarised too
+    """
+    CREATE TABLE summary_marks (
+        household TEXT NOT NULL,
+        job TEXT NOT NULL,
+        event_id INTEGER NOT NULL,
+        PRIMARY KEY (household, job)
+    );
+    """,
 )
 
 
@@ -240,6 +250,27 @@ class Store:
         with self.transaction() as c:
             c.execute("DELETE FROM quarantine WHERE received < ?", (format_time(cutoff),))
             return c.execute("DELETE FROM events WHERE ts < ?", (format_time(cutoff),)).rowcount
+
+    def newest_event_id(self) -> int:
+        """The id of the event stored last (ids grow with every event stored), 0 when none is."""
+        return self.query("SELECT coalesce(max(id), 0) FROM events")[0][0]
+
+    def hours_stored_between(self, household: str, after_id: int, upto_id: int) -> list[dt.datetime]:
+        """The clock hours holding ``household``'s events stored after event ``after_id`` up to
+        ``upto_id``, in time order."""
+        rows = self.query("SELECT DISTINCT substr(ts, 1, 13) FROM events WHERE id > ? AND id <= ? AND household = ? "
+                          "ORDER BY 1", (after_id, upto_id, household))
+        return [dt.datetime.fromisoformat(r[0] + ":00") for r in rows]
+
+    def summary_mark(self, household: str, job: str) -> int | None:
+        """The newest event id ``job`` has summarised for ``household`` (None: never run)."""
+        rows = self.query("SELECT event_id FROM summary_marks WHERE household=? AND job=?", (household, job))
+        return rows[0][0] if rows else None
+
+    def set_summary_mark(self, household: str, job: str, event_id: int) -> None:
+        """Note that ``job`` has summarised ``household``'s events up to ``event_id``."""
+        with self.transaction() as c:
+            c.execute("INSERT OR REPLACE INTO summary_marks VALUES (?, ?, ?)", (household, job, event_id))
 
     # ------------------------------------------------------------------ summaries
 

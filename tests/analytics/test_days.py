@@ -50,9 +50,20 @@ def test_nightly_jobs_from_the_store(store, tmp_path):
     routine = retrain(store, clock, tmp_path / "models", "h1")
     assert routine.n_days == 10
     assert load_routine(routine_path(tmp_path / "models", "h1")).days == routine.days
-    assert summarise_days(store, clock, "h1", days=3) == 3
+    # the first night: every day of the history imported, not only the last ones
+    written = summarise_days(store, clock, "h1", days=3)
+    assert [d.day for d in written] == [homes.START + dt.timedelta(days=k) for k in range(10)]
     days = [r["day"] for r in store.query("SELECT day FROM daily_summaries ORDER BY day")]
-    assert days == ["2024-03-11", "2024-03-12", "2024-03-13"]
+    assert days == [d.isoformat() for d in sorted({e.time.date() for e in history})]
+    # then the last days, and a day that got a reading since (delivered late)
+    late_day = homes.START + dt.timedelta(days=2)
+    late = dt.datetime.combine(late_day, dt.time(15, 7))
+    before = store.query("SELECT events FROM daily_summaries WHERE day=?", (late_day.isoformat(),))[0][0]
+    store.add_events([history[0].__class__(late, "kitchen_pir", "motion", 1.0, "kitchen", "h1")])
+    written = summarise_days(store, clock, "h1", days=3)
+    assert [d.day.isoformat() for d in written] == [late_day.isoformat(), "2024-03-11", "2024-03-12", "2024-03-13"]
+    assert written[0].events == before + 1
+    assert store.query("SELECT events FROM daily_summaries WHERE day=?", (late_day.isoformat(),))[0][0] == before + 1
 
 
 def test_novelty_second_opinion_after_a_silent_day(store, tmp_path):

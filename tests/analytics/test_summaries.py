@@ -103,3 +103,38 @@ def test_long_ranges_are_read_in_windows_with_the_same_result(store):
                       dt.datetime(2024, 3, 5, 0): pytest.approx(1000 / 6)}
     lamp = [r for r in windowed if r.kind == "light"]
     assert sum(r.light_on_minutes for r in lamp) == 11 * 60  # on from 23:00 (the day before) for the 12 h cap
+
+
+def test_the_hourly_job_summarises_readings_stored_late_and_an_imported_history(store):
+    """Each run summarises the hours since the last one, and again any earlier hour that got
+    readings since (a device's buffered readings, an import into a running hub): the office
+    and the panel see the hour as it was, not as the readings that happened to be there."""
+    from analytics.summaries import write_new_summaries
+
+    def ev(when: dt.datetime, sensor: str, room: str = "kitchen") -> Event:
+        return Event(when, sensor, "motion", 1.0, room, "h")
+
+    day = dt.datetime(2024, 3, 4)
+    store.add_events([ev(day + dt.timedelta(hours=7, minutes=m), "kitchen_pir") for m in (5, 20)])
+    rows = write_new_summaries(store, "h", day + dt.timedelta(hours=8, minutes=1))
+    assert [(r.hour.hour, r.events) for r in rows] == [(7, 2)]
+    store.add_events([ev(day + dt.timedelta(hours=8, minutes=30), "kitchen_pir")])
+    rows = write_new_summaries(store, "h", day + dt.timedelta(hours=9, minutes=1))
+    assert [(r.hour.hour, r.events) for r in rows] == [(7, 2), (8, 1)]  # the last one again, as below
+    # two readings of 07:00-08:00 arrive late, after that hour and the next were summarised
+    store.add_events([ev(day + dt.timedelta(hours=7, minutes=40), "kitchen_pir"),
+                      ev(day + dt.timedelta(hours=7, minutes=50), "hall_pir", room="hall")])
+    rows = write_new_summaries(store, "h", day + dt.timedelta(hours=10, minutes=1))
+    assert {(r.hour.hour, r.room, r.events) for r in rows} == {(7, "kitchen", 3), (7, "hall", 1), (8, "kitchen", 1)}
+    # nothing new: only the last hour with readings again (it may have been summarised part-way through)
+    rows = write_new_summaries(store, "h", day + dt.timedelta(hours=11, minutes=1))
+    assert {(r.hour.hour, r.events) for r in rows} == {(8, 1)}
+    # last week's history imported into the running hub
+    store.add_events([ev(day - dt.timedelta(days=7) + dt.timedelta(hours=h), "kitchen_pir") for h in (9, 10, 15)])
+    rows = write_new_summaries(store, "h", day + dt.timedelta(hours=12, minutes=1))
+    week_ago = {r.hour.isoformat() for r in rows if r.hour < day}
+    assert week_ago == {"2024-02-26T09:00:00", "2024-02-26T10:00:00", "2024-02-26T15:00:00"}
+    stored = read_summaries(store, "h", day - dt.timedelta(days=7), day + dt.timedelta(days=1))
+    assert [(s.hour.day, s.hour.hour, s.room, s.events) for s in stored] == [
+        (26, 9, "kitchen", 1), (26, 10, "kitchen", 1), (26, 15, "kitchen", 1),
+        (4, 7, "hall", 1), (4, 7, "kitchen", 3), (4, 8, "kitchen", 1)]
