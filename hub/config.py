@@ -120,6 +120,10 @@ class UplinkConfig:
 
 #: the default false-alert budget, and the most a care organisation may set
 INACTIVITY_BUDGET_PER_30D, MAX_INACTIVITY_BUDGET_PER_30D = 2.0, 30.0
+#: the longest tick of a hub or an office (seconds): alerts, escalations and heartbeats wait for it
+MAX_TICK_SECONDS = 120
+#: the office calls a hub offline after no fewer than three of its longest heartbeat intervals
+MIN_HUB_OFFLINE_MINUTES = 3 * MAX_TICK_SECONDS // 60
 
 
 def inactivity_budget_problem(value: float) -> str | None:
@@ -304,8 +308,10 @@ def _check(cfg: Config) -> None:
             ZoneInfo(zone)
         except (ZoneInfoNotFoundError, ValueError, OSError):
             raise ConfigError(cfg.source, key, f"unknown time zone {zone!r}; expected e.g. Europe/London") from None
-    if cfg.detection.tick_seconds < 1:
-        raise ConfigError(cfg.source, "detection.tick_seconds", "expected a whole number of seconds >= 1")
+    if not 1 <= cfg.detection.tick_seconds <= MAX_TICK_SECONDS:
+        # time-based alerts, escalations, SMS retries and the heartbeat to the office wait for the tick
+        raise ConfigError(cfg.source, "detection.tick_seconds",
+                          f"expected a whole number of seconds from 1 to {MAX_TICK_SECONDS}")
     for name in ("mqtt", "uplink", "office", "panel"):
         section = getattr(cfg, name)
         if not 1 <= section.port <= 65535:
@@ -324,13 +330,17 @@ def _check(cfg: Config) -> None:
     if cfg.panel.trusted_proxy and not _is_ip(cfg.panel.trusted_proxy):
         # waitress compares the peer's address with it as written: a host name would never match
         raise ConfigError(cfg.source, "panel.trusted_proxy", "expected the proxy's IP address, e.g. \"127.0.0.1\"")
-    if cfg.office.hub_offline_after_minutes < 1:
-        raise ConfigError(cfg.source, "office.hub_offline_after_minutes", "expected a whole number of minutes >= 1")
+    if cfg.office.hub_offline_after_minutes < MIN_HUB_OFFLINE_MINUTES:
+        # hubs send a heartbeat every tick: one lost on the way must not call a hub offline
+        raise ConfigError(cfg.source, "office.hub_offline_after_minutes",
+                          f"expected a whole number of minutes >= {MIN_HUB_OFFLINE_MINUTES} (three of the "
+                          f"longest heartbeat interval a hub can have, detection.tick_seconds <= {MAX_TICK_SECONDS})")
     problem = inactivity_budget_problem(cfg.detection.inactivity_budget_per_30d)
     if problem:
         raise ConfigError(cfg.source, "detection.inactivity_budget_per_30d", problem)
-    if cfg.office.tick_seconds < 1:
-        raise ConfigError(cfg.source, "office.tick_seconds", "expected a whole number of seconds >= 1")
+    if not 1 <= cfg.office.tick_seconds <= MAX_TICK_SECONDS:
+        raise ConfigError(cfg.source, "office.tick_seconds",
+                          f"expected a whole number of seconds from 1 to {MAX_TICK_SECONDS}")
     names = [d.sensor for d in cfg.mqtt.devices] + [s.sensor for s in cfg.gpio.sensors]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
