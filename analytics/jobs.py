@@ -95,10 +95,10 @@ def check_yesterday(store: Store, clock: Clock, model_dir: str | Path, household
 
 def summarise_days(store: Store, clock: Clock, household: str, days: int = 2,
                    self_running: Collection[str] = ()) -> list[DailySummary]:
-    """Write ``daily_summaries`` for the last ``days`` finished days, and for every earlier day
-    with readings of its own whose summary readings stored since the last run change (delivered
-    late, an imported history). ``self_running`` appliances are not counted as activity. Returns
-    the days written."""
+    """Write ``daily_summaries`` for the last ``days`` finished days, and again for every earlier
+    day (with readings of its own) whose summary the readings stored since the last run change:
+    delivered late, an imported history. ``self_running`` appliances are not counted as activity.
+    Returns the days written."""
     today = clock.now().date()
     last_days = {today - dt.timedelta(days=back) for back in range(1, days + 1)}
     arrivals = Arrivals(store, household, "daily")

@@ -192,7 +192,7 @@ class Arrivals:
         self.store, self.household, self.job = store, household, job
         self.newest = store.newest_event_id()
         mark = store.summary_mark(household, job)
-        if mark is None or mark > self.newest:  # never run, or every event dropped since and ids reused
+        if mark is None:  # never run: every event stored is new to it
             mark = 0
         self.hours = store.hours_stored_between(household, mark, self.newest)
 

@@ -249,7 +249,12 @@ class Store:
         and alerts stay. Returns how many events were dropped."""
         with self.transaction() as c:
             c.execute("DELETE FROM quarantine WHERE received < ?", (format_time(cutoff),))
-            return c.execute("DELETE FROM events WHERE ts < ?", (format_time(cutoff),)).rowcount
+            dropped = c.execute("DELETE FROM events WHERE ts < ?", (format_time(cutoff),)).rowcount
+            # the newest ids may have gone (an old history imported last), and SQLite then gives
+            # theirs to the next events: no summary mark may stay above the ids that are left
+            c.execute("UPDATE summary_marks SET event_id = (SELECT coalesce(max(id), 0) FROM events) "
+                      "WHERE event_id > (SELECT coalesce(max(id), 0) FROM events)")
+            return dropped
 
     def newest_event_id(self) -> int:
         """The id of the event stored last (ids grow with every event stored), 0 when none is."""

@@ -97,6 +97,19 @@ def test_retention_drops_old_raw_events_only(store):
     assert store.count_events() == 1
 
 
+def test_events_stored_after_retention_dropped_the_newest_ids_are_still_new_to_the_summaries(store):
+    """An old history imported last holds the newest ids; once retention drops it, SQLite gives
+    those ids to the next events, which a summary mark left above them would take as summarised."""
+    store.add_events([ev(60 * 24 * 100)])  # the live hub's reading
+    store.add_events([ev(m, "kitchen_pir") for m in (0, 1, 2)])  # then a history, from long before
+    store.set_summary_mark("home-1", "hourly", store.newest_event_id())
+    store.delete_events_before(T0 + dt.timedelta(days=90))
+    store.add_events([ev(60 * 24 * 101)])
+    mark = store.summary_mark("home-1", "hourly")
+    assert store.hours_stored_between("home-1", mark, store.newest_event_id()) == [
+        (T0 + dt.timedelta(days=101)).replace(minute=0)]
+
+
 def test_retention_drops_old_quarantined_payloads_too(store):
     # a device whose every message is refused adds a row per message: it must not fill the SD card
     for days in (0, 100):
