@@ -3,7 +3,10 @@
 Activity is counted from 06:00 as activations of sensors that are not in the bed (every report:
 a quiet day has fewer of them, a flapping bed mat does not count), per minute spent at home (the
 time out through the front door is left out, so a day out is not a quiet day). The usual pace is
-the median over the history days of that rate by the end of each hour.
+the median over the history days of that rate by the end of each hour. It includes an ordinary
+morning's time in bed after 06:00; on a morning the resident got up later than the usual (median)
+time, the minutes in bed after it are left out of the time at home, today and on the history days
+the threshold is calibrated on, so a lie-in followed by an ordinary day is not a quiet day.
 
 The threshold is calibrated on the household's own day-to-day spread: for every history day, the
 lowest ratio of its rate to the usual pace over the hours that are checked (from ``first_hour``,
@@ -46,7 +49,11 @@ class LowActivity:
                  min_expected: float = 20.0, spread_q: float = 0.1, spread_factor: float = 0.75,
                  floor: float = 0.1, ceiling: float = 0.4, min_days: int = 5) -> None:
         moves = routine.moves.astype(float)
-        home = routine.home_minutes.astype(float)
+        #: the usual get-up time (median), minutes after midnight; never before the day is counted
+        self.usual_up = max(float(np.median(routine.wake_minutes)) if routine.wake_minutes else 0.0,
+                            DAY_START_HOUR * 60.0)
+        all_home = routine.home_minutes.astype(float)
+        home = np.maximum(all_home - self._lie_ins(routine), 0.0)  # as ``check`` counts today
         self.n_days = moves.shape[0]
         #: the first hour judged: counts by ``first_hour`` (column h holds the count by 06:00 + h + 1)
         self.first_column = (first_hour - DAY_START_HOUR - 1) % 24
@@ -58,7 +65,7 @@ class LowActivity:
         if not self.ok:
             return
         with np.errstate(all="ignore"):
-            rate = moves / np.maximum(home, 60.0)
+            rate = moves / np.maximum(all_home, 60.0)
             self.usual = np.nan_to_num(np.nanmedian(rate, axis=0))
             expected = self.usual[None, :] * home
             checked = (home >= min_home_min) & (expected >= min_expected)
@@ -81,6 +88,20 @@ class LowActivity:
         judged_from = np.minimum(np.where(wake >= 0, wake, np.inf), self.wake_deadline) + UP_FOR_MIN
         return ends < judged_from
 
+    def _lie_ins(self, routine: Routine) -> np.ndarray:
+        """Per history day and hour column: minutes in bed after the usual get-up time by the
+        column's end (0 on days not known to have got up)."""
+        wake = np.asarray(routine.wake_by_day, dtype=float).reshape(-1, 1)
+        ends = (DAY_START_HOUR + 1 + np.arange(24, dtype=float))[None, :] * 60
+        return np.where(wake >= 0, np.clip(np.minimum(wake, ends) - self.usual_up, 0.0, None), 0.0)
+
+    def _lie_in_today(self, s: HomeState, now: dt.datetime) -> float:
+        """Minutes in bed after the usual get-up time this morning (0 when not up yet: a day not
+        begun is judged whole, once the morning deadline has passed)."""
+        if s.up_for_day is None or s.up_for_day.date() != activity_day(now):
+            return 0.0
+        return max(0.0, minute_of_day(s.up_for_day) - self.usual_up)
+
     def _waiting_for_the_day(self, s: HomeState, now: dt.datetime) -> bool:
         """Whether today's pace says nothing yet (an hour after getting up, or after the morning
         deadline, has not come). From 06:00 only: the hours after midnight close the day before."""
@@ -100,7 +121,8 @@ class LowActivity:
             return []  # too early to judge; a day out is not a quiet day at home
         if self._waiting_for_the_day(s, now):
             return []
-        home = s.home_minutes_today(now)
+        lie_in = self._lie_in_today(s, now)
+        home = max(0.0, s.home_minutes_today(now) - lie_in)
         expected = float(self.usual[hour]) * home
         if home < self.min_home or expected < self.min_expected:
             return []
@@ -110,7 +132,8 @@ class LowActivity:
         day = activity_day(now)
         start = moment(dt.datetime.combine(day, dt.time(DAY_START_HOUR)), now)  # after midnight: yesterday 06:00
         moves = "1 movement" if count == 1 else f"{count} movements"
-        msg = (f"A very quiet day for {who(ctx.name)}: {moves} since {start} in {duration(home)} at home, "
+        late = f" (a lie-in to {clock(s.up_for_day)} not counted)" if lie_in else ""
+        msg = (f"A very quiet day for {who(ctx.name)}: {moves} since {start} in {duration(home)} at home{late}, "
                f"where {int(round(expected))} would be usual by {clock(now)} (last {day_count(self.n_days)}).")
         return [Finding(f"low_activity:{day.isoformat()}", "low_activity", "medium", sms_text(msg),
                         once=True,

@@ -379,18 +379,25 @@ def _up_at(d: dt.date, up_at: float, pace: float = 30.0) -> list[Event]:
     return _paced(rising, 22 - up_at, pace)
 
 
-def test_a_late_riser_up_later_than_usual_is_not_a_quiet_day():
-    """She gets up between 09:00 and 11:00. Up at 11:00 today, her day counted from 06:00 is far
-    behind for its first hour: the pace is judged from an hour after she got up (no_wake judges a
-    late morning). A day she is up at 10:00 and barely moves is still a quiet day."""
+@pytest.mark.parametrize("usual_up, up_today, quiet_pace, said", [
+    # a late riser (09:00-11:00) up at 11:00: her day counted from 06:00 is far behind for its first
+    # hour; the pace is judged from an hour after she got up (no_wake judges a late morning)
+    ([9, 9.5, 10, 10.5, 11], 11, 2.0, ""),
+    # an early riser (07:00-07:30) up at 09:45: far behind all morning; the time in bed after her
+    # usual get-up time is not counted as time at home
+    ([7, 7.25, 7.5], 9.75, 4.0, "(a lie-in to 09:45 not counted)"),
+])
+def test_a_resident_up_later_than_usual_is_not_a_quiet_day(usual_up, up_today, quiet_pace, said):
+    """Up late and as busy as ever after is no quiet day; up as late and barely moving still is."""
     start = dt.date(2024, 3, 1)
-    history = [e for i in range(20) for e in _up_at(start + dt.timedelta(days=i), 9 + (i % 5) / 2)]
+    history = [e for i in range(20) for e in _up_at(start + dt.timedelta(days=i), usual_up[i % len(usual_up)])]
     today = start + dt.timedelta(days=20)
     low = _quiet_days(history, today)
 
-    assert low(_up_at(today, 11)) == []
-    found = low(_up_at(today, 10, pace=2.0))
+    assert low(_up_at(today, up_today)) == []
+    found = low(_up_at(today, up_today, pace=quiet_pace))
     assert [a.kind for a in found] == ["low_activity"]
+    assert said in found[0].message
 
 
 def test_a_late_risers_lie_ins_do_not_blunt_the_quiet_day_check():
