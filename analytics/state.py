@@ -148,10 +148,10 @@ class HomeState:
         start = dt.datetime.combine(activity_day(now), dt.time(DAY_START_HOUR))
         gone = self.out_minutes_today if self.day == activity_day(now) else 0.0
         if self.out and self.last_front is not None:
-            gone += self._minutes(max(self.last_front, start, self._out_counted_to), now)
-        return max(0.0, self._minutes(start, now) - gone)
+            gone += self.minutes_between(max(self.last_front, start, self._out_counted_to), now)
+        return max(0.0, self.minutes_between(start, now) - gone)
 
-    def _minutes(self, earlier: dt.datetime, later: dt.datetime) -> float:
+    def minutes_between(self, earlier: dt.datetime, later: dt.datetime) -> float:
         """Real minutes between two wall-clock times (a day the clocks change has 23 or 25 hours)."""
         return elapsed(earlier, later, self.zone).total_seconds() / 60
 
@@ -226,7 +226,7 @@ class HomeState:
             self.day, self.day_count, self.moves_today, self.out_minutes_today = day, 0, 0, 0.0
         if was_out and left is not None:
             start = dt.datetime.combine(day, dt.time(DAY_START_HOUR))
-            self.out_minutes_today += max(0.0, self._minutes(max(left, start, self._out_counted_to), when))
+            self.out_minutes_today += max(0.0, self.minutes_between(max(left, start, self._out_counted_to), when))
             self._out_counted_to = when
         if self._lively is None or when - self._lively >= _AWAY_GAP:
             self.active_since = when

@@ -17,7 +17,7 @@ import numpy as np
 from analytics.history_stats import SLOT_MIN, SLOTS
 from analytics.routine import Routine
 from analytics.state import HomeState
-from hub.clock import elapsed, later_by
+from hub.clock import later_by
 from hub.config import DetectionConfig
 
 
@@ -53,7 +53,7 @@ class Context:
     def minutes_since(self, when: dt.datetime) -> float:
         """Real minutes from ``when`` (a wall-clock time) to now, however the clocks changed between
         (in the zone the state's times are in, ``HomeState.zone``)."""
-        return elapsed(when, self.now, self.state.zone).total_seconds() / 60
+        return self.state.minutes_between(when, self.now)
 
     def minutes_from_now(self, minutes: float) -> dt.datetime:
         """The wall-clock time ``minutes`` of real time from now."""
