@@ -138,5 +138,6 @@ class LowActivity:
         return [Finding(f"low_activity:{day.isoformat()}", "low_activity", "medium", sms_text(msg),
                         once=True,
                         evidence={"count": count, "expected": round(expected, 1), "home_min": round(home),
+                                  "lie_in_min": round(lie_in),
                                   "ratio": round(count / expected, 2), "threshold": round(self.threshold, 2),
                                   "days": self.n_days})]

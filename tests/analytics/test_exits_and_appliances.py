@@ -398,6 +398,7 @@ def test_a_resident_up_later_than_usual_is_not_a_quiet_day(usual_up, up_today, q
     found = low(_up_at(today, up_today, pace=quiet_pace))
     assert [a.kind for a in found] == ["low_activity"]
     assert said in found[0].message
+    assert (found[0].evidence["lie_in_min"] > 0) == bool(said)
 
 
 def test_a_late_risers_lie_ins_do_not_blunt_the_quiet_day_check():
