@@ -49,9 +49,10 @@ class LowActivity:
                  min_expected: float = 20.0, spread_q: float = 0.1, spread_factor: float = 0.75,
                  floor: float = 0.1, ceiling: float = 0.4, min_days: int = 5) -> None:
         moves = routine.moves.astype(float)
-        #: the usual get-up time (median), minutes after midnight; never before the day is counted
-        self.usual_up = max(float(np.median(routine.wake_minutes)) if routine.wake_minutes else 0.0,
-                            DAY_START_HOUR * 60.0)
+        wake = wake_times(routine)
+        self.wake_deadline = wake.deadline
+        #: the usual get-up time (the morning check's median), never before the day is counted
+        self.usual_up = max(wake.median, DAY_START_HOUR * 60.0)
         all_home = routine.home_minutes.astype(float)
         home = np.maximum(all_home - self._lie_ins(routine), 0.0)  # as ``check`` counts today
         self.n_days = moves.shape[0]
@@ -61,7 +62,6 @@ class LowActivity:
         self.usual = np.zeros(24)
         self.threshold = floor
         self.ok = self.n_days >= min_days
-        self.wake_deadline = wake_times(routine).deadline
         if not self.ok:
             return
         with np.errstate(all="ignore"):
