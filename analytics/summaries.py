@@ -191,10 +191,7 @@ class Arrivals:
     def __init__(self, store: Store, household: str, job: str) -> None:
         self.store, self.household, self.job = store, household, job
         self.newest = store.newest_event_id()
-        mark = store.summary_mark(household, job)
-        if mark is None:  # never run: every event stored is new to it
-            mark = 0
-        self.hours = store.hours_stored_between(household, mark, self.newest)
+        self.hours = store.hours_stored_between(household, store.summary_mark(household, job), self.newest)
 
     def taken(self) -> None:
         """Record that every event up to :attr:`newest` is summarised."""

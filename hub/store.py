@@ -267,10 +267,11 @@ class Store:
                           "ORDER BY 1", (after_id, upto_id, household))
         return [dt.datetime.fromisoformat(r[0] + ":00") for r in rows]
 
-    def summary_mark(self, household: str, job: str) -> int | None:
-        """The newest event id ``job`` has summarised for ``household`` (None: never run)."""
+    def summary_mark(self, household: str, job: str) -> int:
+        """The newest event id ``job`` has summarised for ``household`` (0: never run, every event
+        stored is new to it; ids start at 1)."""
         rows = self.query("SELECT event_id FROM summary_marks WHERE household=? AND job=?", (household, job))
-        return rows[0][0] if rows else None
+        return rows[0][0] if rows else 0
 
     def set_summary_mark(self, household: str, job: str, event_id: int) -> None:
         """Note that ``job`` has summarised ``household``'s events up to ``event_id``."""
