@@ -9,6 +9,7 @@ from analytics.days import daily_summary, write_daily_summaries
 from analytics.jobs import retrain, summarise_days
 from analytics.modelstore import load_routine, routine_path
 from hub.clock import ManualClock
+from hub.events import Event
 from tests.analytics import homes
 
 
@@ -59,7 +60,7 @@ def test_nightly_jobs_from_the_store(store, tmp_path):
     late_day = homes.START + dt.timedelta(days=2)
     late = dt.datetime.combine(late_day, dt.time(15, 7))
     before = store.query("SELECT events FROM daily_summaries WHERE day=?", (late_day.isoformat(),))[0][0]
-    store.add_events([history[0].__class__(late, "kitchen_pir", "motion", 1.0, "kitchen", "h1")])
+    store.add_events([Event(late, "kitchen_pir", "motion", 1.0, "kitchen", "h1")])
     written = summarise_days(store, clock, "h1", days=3)
     assert [d.day.isoformat() for d in written] == [late_day.isoformat(), "2024-03-11", "2024-03-12", "2024-03-13"]
     assert written[0].events == before + 1
@@ -68,7 +69,6 @@ def test_nightly_jobs_from_the_store(store, tmp_path):
 
 def test_novelty_second_opinion_after_a_silent_day(store, tmp_path):
     from analytics.jobs import check_yesterday, train_novelty
-    from hub.events import Event
 
     history = [Event(e.time, e.sensor, e.kind, e.value, e.room, "h1") for e in homes.history(21)]
     store.add_events(history)
